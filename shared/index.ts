@@ -1,0 +1,19 @@
+/**
+ * The contract between the gateway (worker/) and its callers (container/): schemas, error codes,
+ * limits and the wire transformer. Runs in workerd and in Node alike; imports nothing from either.
+ *
+ * @example
+ * import type { AppRouter } from '../shared/index.ts';
+ * import { transformer } from '../shared/index.ts';
+ * const client = createTRPCClient<AppRouter>({ links: [httpBatchLink({ url, transformer })] });
+ */
+
+export type { AppRouter } from '../worker/router.ts';
+export * from './errors.ts';
+export * from './limits.ts';
+export * from './schemas/common.ts';
+export * from './schemas/db.ts';
+export * from './schemas/gateway.ts';
+export * from './schemas/kv.ts';
+export * from './schemas/r2.ts';
+export { transformer } from './transformer.ts';

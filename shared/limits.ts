@@ -1,0 +1,66 @@
+/**
+ * Platform limits, enforced by the contract's schemas before any binding is called, so that an
+ * over-size input is a typed `LIMIT_EXCEEDED` and never a half-run D1/KV/R2 call.
+ *
+ * Every figure carries its unit in its name and the page it comes from (checked 2026-11).
+ */
+
+const KiB = 1024;
+const MiB = 1024 * KiB;
+const GiB = 1024 * MiB;
+
+// developers.cloudflare.com/d1/platform/limits
+/** Bound parameters per D1 statement. */
+export const D1_MAX_BOUND_PARAMS = 100;
+/** Length of one SQL statement, in UTF-8 bytes (each statement of a batch too). */
+export const D1_MAX_SQL_BYTES = 100_000;
+/** Size of one row, string or BLOB. */
+export const D1_MAX_ROW_BYTES = 2_000_000;
+/** Duration of one query or batch. */
+export const D1_MAX_QUERY_DURATION_MS = 30_000;
+/** Queries per Worker invocation on the paid plan (50 on the free plan). */
+export const D1_MAX_QUERIES_PER_INVOCATION = 1_000;
+
+// developers.cloudflare.com/kv/platform/limits
+/** KV key length, in UTF-8 bytes. */
+export const KV_MAX_KEY_BYTES = 512;
+/** KV value size. */
+export const KV_MAX_VALUE_BYTES = 25 * MiB;
+/** KV metadata, serialized as JSON. */
+export const KV_MAX_METADATA_BYTES = 1_024;
+/** Smallest `expirationTtl` KV accepts. */
+export const KV_MIN_EXPIRATION_TTL_S = 60;
+/** Smallest `cacheTtl` KV accepts on reads (developers.cloudflare.com/kv/api/read-key-value-pairs). */
+export const KV_MIN_CACHE_TTL_S = 30;
+/** Keys per `list` page. */
+export const KV_MAX_LIST_LIMIT = 1_000;
+
+// developers.cloudflare.com/r2/platform/limits
+/** R2 object key length, in UTF-8 bytes. */
+export const R2_MAX_KEY_BYTES = 1_024;
+/** R2 custom metadata: the keys and values together, in UTF-8 bytes. */
+export const R2_MAX_CUSTOM_METADATA_BYTES = 8_192;
+/** One `put` (beyond this, multipart upload). */
+export const R2_MAX_SINGLE_PUT_BYTES = 5 * GiB - 5 * MiB;
+/** Objects per `list` page and keys per `delete`. */
+export const R2_MAX_LIST_LIMIT = 1_000;
+export const R2_MAX_DELETE_KEYS = 1_000;
+
+// developers.cloudflare.com/workers/platform/limits
+/** Request URL length. */
+export const WORKER_MAX_URL_BYTES = 16 * KiB;
+/** Request body on the Free and Pro plans. */
+export const WORKER_MAX_REQUEST_BODY_BYTES = 100 * MiB;
+
+// The gateway's own limits.
+/**
+ * KV values and R2 bodies up to this size travel inline in the JSON body (base64 inside superjson).
+ * Larger ones are refused with `LIMIT_EXCEEDED` until streaming transports exist: base64 plus the
+ * JSON parse would cost several times the body in a Worker that has 128 MB.
+ */
+export const INLINE_BODY_MAX_BYTES = 1 * MiB;
+/**
+ * Procedure calls in one HTTP batch. Each may run a D1 query, so this stays well under
+ * `D1_MAX_QUERIES_PER_INVOCATION` on the free plan (50).
+ */
+export const GATEWAY_MAX_BATCH_SIZE = 25;

@@ -1,0 +1,45 @@
+import { z } from 'zod';
+
+const encoder = new TextEncoder();
+
+/** Length of a string in UTF-8 bytes, the unit every platform limit is given in. */
+export function utf8Bytes(value: string): number {
+  return encoder.encode(value).byteLength;
+}
+
+/**
+ * Marks a zod issue as a platform limit, so the gateway answers `LIMIT_EXCEEDED` (413) rather than
+ * `BAD_INPUT` (400). zod's own `too_big` issues (`.max()`) count as limits too.
+ */
+export const LIMIT_ISSUE_PARAMS = { gatewayCode: 'LIMIT_EXCEEDED' } as const;
+
+/** Refinement options for a limit check. */
+export function limit(message: string) {
+  return { error: message, params: LIMIT_ISSUE_PARAMS };
+}
+
+/** Whether a zod issue reports a limit rather than a malformed input. */
+export function isLimitIssue(issue: z.core.$ZodIssue): boolean {
+  if (issue.code === 'too_big') return true;
+  return issue.code === 'custom' && issue.params?.gatewayCode === LIMIT_ISSUE_PARAMS.gatewayCode;
+}
+
+/** Bytes on the wire: a `Uint8Array` (Node's `Buffer` included), over any kind of buffer. */
+export const Bytes = z.custom<Uint8Array>(
+  (value) => value instanceof Uint8Array,
+  'expected bytes (a Uint8Array)',
+);
+
+/** Size in bytes of a body that travels inline: a string (as UTF-8) or bytes. */
+export function bodyBytes(value: string | Uint8Array): number {
+  return typeof value === 'string' ? utf8Bytes(value) : value.byteLength;
+}
+
+/** A JSON value (what `JSON.parse` can return). */
+export const Json = z.json();
+export type Json = z.infer<typeof Json>;
+
+/** Size of a JSON value once serialized, in UTF-8 bytes. */
+export function jsonBytes(value: unknown): number {
+  return utf8Bytes(JSON.stringify(value) ?? '');
+}

@@ -1,0 +1,85 @@
+import { z } from 'zod';
+import { D1_MAX_BOUND_PARAMS, D1_MAX_ROW_BYTES, D1_MAX_SQL_BYTES } from '../limits.ts';
+import { Bytes, bodyBytes, limit, utf8Bytes } from './common.ts';
+
+/**
+ * One bound parameter. D1 itself binds no bigint: the gateway binds one within ±2^53 as a number
+ * and refuses any other with `BAD_INPUT`. Booleans bind as 1 and 0, as on D1.
+ */
+export const SqlParam = z
+  .union([z.null(), z.number(), z.bigint(), z.string(), z.boolean(), Bytes])
+  .refine(
+    (value) =>
+      !(typeof value === 'string' || value instanceof Uint8Array) || bodyBytes(value) <= D1_MAX_ROW_BYTES,
+    limit(`a string or BLOB parameter is over D1's ${D1_MAX_ROW_BYTES} bytes`),
+  );
+export type SqlParam = z.infer<typeof SqlParam>;
+
+/** One column value of a result row. BLOBs arrive as `Uint8Array` (the binding gives `number[]`). */
+export const SqlValue = z.union([z.null(), z.number(), z.string(), Bytes]);
+export type SqlValue = z.infer<typeof SqlValue>;
+
+export const Row = z.record(z.string(), SqlValue);
+export type Row = z.infer<typeof Row>;
+
+/** A single SQL statement, within D1's statement length. */
+export const Sql = z
+  .string()
+  .min(1, 'sql is empty')
+  .refine(
+    (sql) => utf8Bytes(sql) <= D1_MAX_SQL_BYTES,
+    limit(`a statement is over D1's ${D1_MAX_SQL_BYTES} bytes`),
+  );
+
+export const Params = z
+  .array(SqlParam)
+  .max(D1_MAX_BOUND_PARAMS, `D1 binds at most ${D1_MAX_BOUND_PARAMS} parameters per statement`);
+
+export const Statement = z.object({ sql: Sql, params: Params.optional() });
+export type Statement = z.infer<typeof Statement>;
+
+/** `D1Result['meta']`; further fields D1 adds pass through. */
+export const D1Meta = z.looseObject({
+  duration: z.number(),
+  size_after: z.number(),
+  rows_read: z.number(),
+  rows_written: z.number(),
+  last_row_id: z.number(),
+  changed_db: z.boolean(),
+  changes: z.number(),
+  served_by: z.string().optional(),
+  served_by_region: z.string().optional(),
+  served_by_primary: z.boolean().optional(),
+  timings: z.looseObject({ sql_duration_ms: z.number() }).optional(),
+});
+export type D1Meta = z.infer<typeof D1Meta>;
+
+export const D1Result = z.object({ results: z.array(Row), success: z.literal(true), meta: D1Meta });
+export type D1Result = z.infer<typeof D1Result>;
+
+export const db = {
+  /** `stmt.all()`. Read-only: a statement that writes is refused with `READ_ONLY` before it runs. */
+  query: { input: Statement, output: D1Result },
+  /** `stmt.first(column?)`: the first row, one column of it, or `null`. Read-only. */
+  first: {
+    input: Statement.extend({ column: z.string().min(1).optional() }),
+    output: z.union([Row, SqlValue]),
+  },
+  /** `stmt.raw({ columnNames })`: rows as arrays, the column names first if asked. Read-only. */
+  raw: {
+    input: Statement.extend({ columnNames: z.boolean().optional() }),
+    output: z.array(z.array(SqlValue)),
+  },
+  /** `stmt.run()`: any single statement. */
+  run: { input: Statement, output: z.object({ success: z.literal(true), meta: D1Meta }) },
+  /** `db.batch(statements)`: one transaction; if one statement fails, none of them stays. */
+  batch: {
+    input: z.object({ statements: z.array(Statement).min(1, 'a batch needs at least one statement') }),
+    output: z.array(D1Result),
+  },
+  /** `db.exec(sql)`: several statements separated by `;`, no parameters. */
+  exec: {
+    input: z.object({ sql: Sql }),
+    output: z.object({ count: z.number(), duration: z.number() }),
+  },
+} as const;

@@ -1,0 +1,132 @@
+import { z } from 'zod';
+import {
+  INLINE_BODY_MAX_BYTES,
+  R2_MAX_CUSTOM_METADATA_BYTES,
+  R2_MAX_DELETE_KEYS,
+  R2_MAX_KEY_BYTES,
+  R2_MAX_LIST_LIMIT,
+} from '../limits.ts';
+import { Bytes, bodyBytes, limit, utf8Bytes } from './common.ts';
+
+export const R2Key = z
+  .string()
+  .min(1, 'key is empty')
+  .refine((key) => utf8Bytes(key) <= R2_MAX_KEY_BYTES, limit(`an R2 key is over ${R2_MAX_KEY_BYTES} bytes`));
+
+/** `R2HTTPMetadata`. */
+export const R2HttpMetadata = z.object({
+  contentType: z.string().optional(),
+  contentLanguage: z.string().optional(),
+  contentDisposition: z.string().optional(),
+  contentEncoding: z.string().optional(),
+  cacheControl: z.string().optional(),
+  cacheExpiry: z.date().optional(),
+});
+
+export const R2CustomMetadata = z
+  .record(z.string(), z.string())
+  .refine(
+    (metadata) =>
+      Object.entries(metadata).reduce((sum, [key, value]) => sum + utf8Bytes(key) + utf8Bytes(value), 0) <=
+      R2_MAX_CUSTOM_METADATA_BYTES,
+    limit(`R2 custom metadata is over ${R2_MAX_CUSTOM_METADATA_BYTES} bytes`),
+  );
+
+/** `R2Conditional`: a failed condition is a value (`null` for put, the head for get), not an error. */
+export const R2Conditional = z.object({
+  etagMatches: z.string().optional(),
+  etagDoesNotMatch: z.string().optional(),
+  uploadedBefore: z.date().optional(),
+  uploadedAfter: z.date().optional(),
+  secondsGranularity: z.boolean().optional(),
+});
+
+/** `R2Range`: `{ offset, length? }`, `{ offset?, length }` or `{ suffix }` (the last n bytes). */
+export const R2Range = z.union([
+  z.strictObject({ offset: z.int().nonnegative(), length: z.int().nonnegative().optional() }),
+  z.strictObject({ offset: z.int().nonnegative().optional(), length: z.int().nonnegative() }),
+  z.strictObject({ suffix: z.int().nonnegative() }),
+]);
+
+/** `R2Object`: an object's metadata. Checksums are hex strings, as the binding's `toJSON()` gives. */
+export const R2Object = z.object({
+  key: z.string(),
+  version: z.string(),
+  size: z.number(),
+  etag: z.string(),
+  httpEtag: z.string(),
+  checksums: z.record(z.string(), z.string()),
+  uploaded: z.date(),
+  httpMetadata: R2HttpMetadata,
+  customMetadata: z.record(z.string(), z.string()),
+  range: z
+    .object({ offset: z.number().optional(), length: z.number().optional(), suffix: z.number().optional() })
+    .optional(),
+  storageClass: z.string(),
+});
+export type R2Object = z.infer<typeof R2Object>;
+
+/** `R2ObjectBody`: the metadata and the body's bytes. */
+export const R2ObjectBody = R2Object.extend({ body: Bytes });
+export type R2ObjectBody = z.infer<typeof R2ObjectBody>;
+
+const Hex = z.string().regex(/^[0-9a-f]+$/i, 'expected a hex string');
+
+export const r2 = {
+  /**
+   * `BUCKET.get(key, { range, onlyIf })`: the object with its body, `null` when there is none, or the
+   * object without `body` when an `onlyIf` condition failed. Bodies over the inline threshold are
+   * refused with `LIMIT_EXCEEDED` (read a range instead).
+   */
+  get: {
+    input: z.object({ key: R2Key, range: R2Range.optional(), onlyIf: R2Conditional.optional() }),
+    output: z.union([R2ObjectBody, R2Object, z.null()]),
+  },
+  /** `BUCKET.head(key)`: the metadata, or `null`. */
+  head: { input: z.object({ key: R2Key }), output: R2Object.nullable() },
+  /** `BUCKET.put(key, body, options)`: the stored object's metadata, or `null` if `onlyIf` failed. */
+  put: {
+    input: z.object({
+      key: R2Key,
+      body: z
+        .union([z.string(), Bytes])
+        .refine(
+          (body) => bodyBytes(body) <= INLINE_BODY_MAX_BYTES,
+          limit(`an R2 body sent inline is over ${INLINE_BODY_MAX_BYTES} bytes`),
+        ),
+      httpMetadata: R2HttpMetadata.optional(),
+      customMetadata: R2CustomMetadata.optional(),
+      onlyIf: R2Conditional.optional(),
+      md5: Hex.optional(),
+      sha256: Hex.optional(),
+    }),
+    output: R2Object.nullable(),
+  },
+  /** `BUCKET.delete(keys)`: deleting a missing key is not an error. */
+  delete: {
+    input: z.object({
+      keys: z.union([
+        R2Key,
+        z.array(R2Key).max(R2_MAX_DELETE_KEYS, `R2 deletes at most ${R2_MAX_DELETE_KEYS} keys at once`),
+      ]),
+    }),
+    output: z.void(),
+  },
+  /** `BUCKET.list(options)`. */
+  list: {
+    input: z.object({
+      prefix: z.string().optional(),
+      limit: z.int().min(1).max(R2_MAX_LIST_LIMIT).optional(),
+      cursor: z.string().optional(),
+      delimiter: z.string().optional(),
+      startAfter: z.string().optional(),
+      include: z.array(z.enum(['httpMetadata', 'customMetadata'])).optional(),
+    }),
+    output: z.object({
+      objects: z.array(R2Object),
+      truncated: z.boolean(),
+      cursor: z.string().optional(),
+      delimitedPrefixes: z.array(z.string()),
+    }),
+  },
+} as const;

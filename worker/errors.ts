@@ -1,0 +1,71 @@
+import { TRPCError } from '@trpc/server';
+import { z } from 'zod';
+import {
+  GATEWAY_CODE_OF_TRPC_CODE,
+  GATEWAY_ERRORS,
+  type GatewayCode,
+  isLimitIssue,
+} from '../shared/index.ts';
+
+/** A failure with a gateway code. Thrown by procedures; `errorFormatter` puts the code on the wire. */
+export class GatewayError extends TRPCError {
+  readonly gatewayCode: GatewayCode;
+
+  constructor(gatewayCode: GatewayCode, message: string, options: { cause?: unknown } = {}) {
+    super({ code: GATEWAY_ERRORS[gatewayCode].trpc, message, cause: options.cause });
+    this.name = 'GatewayError';
+    this.gatewayCode = gatewayCode;
+  }
+}
+
+/** The message sent for `INTERNAL`: the cause goes to the log, never to the caller. */
+export const INTERNAL_MESSAGE = 'Internal gateway error';
+
+// Binding failures by their message, first match wins. D1 messages are the caller's own SQL and
+// may be returned; D1's list of retryable and non-retryable errors is in DESIGN.md.
+const BINDING_ERRORS: ReadonlyArray<readonly [RegExp, GatewayCode]> = [
+  [/Network connection lost|D1 DB reset|transient issue|caused object to be reset/i, 'UNAVAILABLE'],
+  [/overloaded|exceeded its memory limit/i, 'OVERLOADED'],
+  [/exceeded timeout|SQLITE_INTERRUPT/i, 'TIMEOUT'],
+  [/SQLITE_CONSTRAINT|constraint failed/i, 'CONSTRAINT'],
+  [/SQLITE_TOOBIG|too many SQL variables|string or blob too big/i, 'LIMIT_EXCEEDED'],
+  [
+    /D1_ERROR|D1_TYPE_ERROR|D1_COLUMN_NOTFOUND|D1_EXEC_ERROR|SQLITE_ERROR|SQLITE_MISMATCH|SQLITE_RANGE/i,
+    'SQL_ERROR',
+  ],
+  [/\b429\b|Too Many Requests|rate limit/i, 'RATE_LIMITED'],
+  [/Precondition Failed|\(10031\)/i, 'PRECONDITION_FAILED'],
+];
+
+/** The gateway code of an error a binding threw, or `INTERNAL`. */
+export function classifyBindingError(error: unknown): GatewayCode {
+  const message = error instanceof Error ? error.message : String(error);
+  for (const [pattern, code] of BINDING_ERRORS) if (pattern.test(message)) return code;
+  return 'INTERNAL';
+}
+
+function describeIssues(issues: readonly z.core.$ZodIssue[]): string {
+  return issues
+    .map((issue) => `${issue.path.length ? issue.path.join('.') : 'input'}: ${issue.message}`)
+    .join('; ');
+}
+
+/**
+ * Turns whatever a procedure failed with into a `GatewayError`: input that fails the contract
+ * (`LIMIT_EXCEEDED` or `BAD_INPUT`), a binding's error (classified), or `INTERNAL`.
+ */
+export function toGatewayError(error: TRPCError): GatewayError {
+  if (error instanceof GatewayError) return error;
+  const cause = error.cause;
+  if (error.code === 'BAD_REQUEST' && cause instanceof z.ZodError) {
+    const code = cause.issues.some(isLimitIssue) ? 'LIMIT_EXCEEDED' : 'BAD_INPUT';
+    return new GatewayError(code, describeIssues(cause.issues), { cause });
+  }
+  if (error.code !== 'INTERNAL_SERVER_ERROR') {
+    return new GatewayError(GATEWAY_CODE_OF_TRPC_CODE[error.code], error.message, { cause });
+  }
+  // An output that fails the contract is the gateway's own bug, whatever its message says.
+  const code = cause instanceof z.ZodError ? 'INTERNAL' : classifyBindingError(cause ?? error);
+  const message = code === 'INTERNAL' ? INTERNAL_MESSAGE : (cause ?? error).message;
+  return new GatewayError(code, message, { cause: cause ?? error });
+}

@@ -1,0 +1,56 @@
+import { fetchRequestHandler } from '@trpc/server/adapters/fetch';
+import { GATEWAY_MAX_BATCH_SIZE } from '../shared/index.ts';
+import type { Caller } from './context.ts';
+import { GatewayError } from './errors.ts';
+import { appRouter } from './router.ts';
+
+/** Where the gateway is mounted on the host the container calls (`http://gateway.internal/trpc`). */
+export const GATEWAY_ENDPOINT = '/trpc';
+
+/**
+ * Serves one gateway request for a caller the transport has already identified. Every transport
+ * (the container's outbound interception, the local session's token route, tests) mounts this.
+ *
+ * Only `POST` with a JSON body is served: a SQL statement can be 100 KB, longer than a URL may be.
+ *
+ * @example
+ * static outboundByHost = {
+ *   'gateway.internal': (req, env, ctx) => handleGatewayRequest(req, env, { transport: 'outbound', id: ctx.containerId }),
+ * };
+ */
+export function handleGatewayRequest(
+  request: Request,
+  env: Env,
+  caller: Caller,
+  endpoint: string = GATEWAY_ENDPOINT,
+): Promise<Response> {
+  return fetchRequestHandler({
+    endpoint,
+    req: request,
+    router: appRouter,
+    allowMethodOverride: true,
+    maxBatchSize: GATEWAY_MAX_BATCH_SIZE,
+    createContext({ req }) {
+      if (req.method !== 'POST')
+        throw new GatewayError('METHOD_NOT_ALLOWED', 'the gateway answers POST only');
+      const type = req.headers.get('content-type') ?? '';
+      if (!/^application\/json\s*(;|$)/i.test(type)) {
+        throw new GatewayError('UNSUPPORTED_MEDIA_TYPE', 'the gateway reads application/json bodies only');
+      }
+      return { env, caller };
+    },
+    onError({ error, path }) {
+      // The caller gets a generic message for INTERNAL; the cause is logged here, and only here.
+      if (!(error instanceof GatewayError) || error.gatewayCode === 'INTERNAL') {
+        console.error(
+          JSON.stringify({
+            event: 'gateway.internal_error',
+            path,
+            caller: caller.id,
+            cause: String(error.cause ?? error),
+          }),
+        );
+      }
+    },
+  });
+}

@@ -1,0 +1,115 @@
+import { db, type Row, type SqlParam, type SqlValue, type Statement } from '../../shared/index.ts';
+import { GatewayError } from '../errors.ts';
+import { analyzeSql } from '../sql.ts';
+import { procedure, router } from '../trpc.ts';
+
+/** D1 binds no bigint; one within ±2^53 binds as the same number, any other is refused. */
+function toD1Value(param: SqlParam, index: number): unknown {
+  if (typeof param !== 'bigint') return param;
+  if (param > BigInt(Number.MAX_SAFE_INTEGER) || param < BigInt(Number.MIN_SAFE_INTEGER)) {
+    throw new GatewayError('BAD_INPUT', `params.${index}: D1 binds integers within ±2^53 only, got ${param}`);
+  }
+  return Number(param);
+}
+
+/** Refuses what `prepare()` would silently mishandle: no statement, or more than one. */
+function checkStatement(sql: string, { readOnly }: { readOnly: boolean }): void {
+  const statements = analyzeSql(sql);
+  const [first] = statements;
+  if (!first) throw new GatewayError('SQL_ERROR', 'sql holds no statement');
+  if (statements.length > 1) {
+    throw new GatewayError(
+      'SQL_ERROR',
+      `sql holds ${statements.length} statements; send one, or use db.batch (with params) or db.exec (a script)`,
+    );
+  }
+  if (readOnly && !first.readOnly) {
+    throw new GatewayError(
+      'READ_ONLY',
+      `${first.verb || 'this statement'} can change the database; use db.run`,
+    );
+  }
+}
+
+function prepare(env: Env, { sql, params }: Statement): D1PreparedStatement {
+  const statement = env.DB.prepare(sql);
+  return params?.length ? statement.bind(...params.map(toD1Value)) : statement;
+}
+
+// The binding returns a BLOB as number[]; the contract carries bytes.
+function toSqlValue(value: unknown): SqlValue {
+  return Array.isArray(value) ? Uint8Array.from(value) : (value as SqlValue);
+}
+
+function toRow(row: Record<string, unknown>): Row {
+  const out: Row = {};
+  for (const [column, value] of Object.entries(row)) out[column] = toSqlValue(value);
+  return out;
+}
+
+function toResult(result: D1Result<Record<string, unknown>>) {
+  return { results: result.results.map(toRow), success: true as const, meta: result.meta };
+}
+
+export const dbRouter = router({
+  query: procedure
+    .input(db.query.input)
+    .output(db.query.output)
+    .query(async ({ input, ctx }) => {
+      checkStatement(input.sql, { readOnly: true });
+      return toResult(await prepare(ctx.env, input).all());
+    }),
+
+  first: procedure
+    .input(db.first.input)
+    .output(db.first.output)
+    .query(async ({ input, ctx }) => {
+      checkStatement(input.sql, { readOnly: true });
+      const statement = prepare(ctx.env, input);
+      if (input.column === undefined) {
+        const row = await statement.first<Record<string, unknown>>();
+        return row === null ? null : toRow(row);
+      }
+      return toSqlValue(await statement.first(input.column));
+    }),
+
+  raw: procedure
+    .input(db.raw.input)
+    .output(db.raw.output)
+    .query(async ({ input, ctx }) => {
+      checkStatement(input.sql, { readOnly: true });
+      const statement = prepare(ctx.env, input);
+      const rows: unknown[][] = input.columnNames
+        ? await statement.raw({ columnNames: true })
+        : await statement.raw({ columnNames: false });
+      return rows.map((row) => row.map(toSqlValue));
+    }),
+
+  run: procedure
+    .input(db.run.input)
+    .output(db.run.output)
+    .mutation(async ({ input, ctx }) => {
+      checkStatement(input.sql, { readOnly: false });
+      const { meta } = await prepare(ctx.env, input).run();
+      return { success: true as const, meta };
+    }),
+
+  batch: procedure
+    .input(db.batch.input)
+    .output(db.batch.output)
+    .mutation(async ({ input, ctx }) => {
+      for (const statement of input.statements) checkStatement(statement.sql, { readOnly: false });
+      const results = await ctx.env.DB.batch<Record<string, unknown>>(
+        input.statements.map((statement) => prepare(ctx.env, statement)),
+      );
+      return results.map(toResult);
+    }),
+
+  exec: procedure
+    .input(db.exec.input)
+    .output(db.exec.output)
+    .mutation(async ({ input, ctx }) => {
+      const { count, duration } = await ctx.env.DB.exec(input.sql);
+      return { count, duration };
+    }),
+});

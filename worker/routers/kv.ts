@@ -1,0 +1,91 @@
+import { type Json, type KvType, kv } from '../../shared/index.ts';
+import { GatewayError } from '../errors.ts';
+import { procedure, router } from '../trpc.ts';
+
+interface Read {
+  value: Uint8Array | Json | null;
+  metadata: Json | null;
+}
+
+// Metadata was stored as JSON (the contract's `put` takes nothing else), so it reads back as JSON.
+async function read(
+  namespace: KVNamespace,
+  key: string,
+  type: KvType = 'text',
+  cacheTtl?: number,
+): Promise<Read> {
+  const options = cacheTtl === undefined ? {} : { cacheTtl };
+  try {
+    switch (type) {
+      case 'text':
+        return await namespace.getWithMetadata<Json>(key, { ...options, type: 'text' });
+      case 'json':
+        return await namespace.getWithMetadata<Json, Json>(key, { ...options, type: 'json' });
+      case 'bytes': {
+        const { value, metadata } = await namespace.getWithMetadata<Json>(key, {
+          ...options,
+          type: 'arrayBuffer',
+        });
+        return { value: value === null ? null : new Uint8Array(value), metadata };
+      }
+    }
+  } catch (error) {
+    // The binding parses JSON itself and throws a SyntaxError when the value is not JSON.
+    if (error instanceof SyntaxError) {
+      throw new GatewayError('BAD_INPUT', `the value of "${key}" is not JSON; read it as text`, {
+        cause: error,
+      });
+    }
+    throw error;
+  }
+}
+
+export const kvRouter = router({
+  get: procedure
+    .input(kv.get.input)
+    .output(kv.get.output)
+    .query(async ({ input, ctx }) => {
+      const { value } = await read(ctx.env.KV, input.key, input.type, input.cacheTtl);
+      return value;
+    }),
+
+  getWithMetadata: procedure
+    .input(kv.getWithMetadata.input)
+    .output(kv.getWithMetadata.output)
+    .query(async ({ input, ctx }) => {
+      const { value, metadata } = await read(ctx.env.KV, input.key, input.type, input.cacheTtl);
+      return { value, metadata };
+    }),
+
+  put: procedure
+    .input(kv.put.input)
+    .output(kv.put.output)
+    .mutation(async ({ input, ctx }) => {
+      const { key, value, ...options } = input;
+      const stored = typeof value === 'string' || value instanceof Uint8Array ? value : JSON.stringify(value);
+      await ctx.env.KV.put(key, stored, options);
+    }),
+
+  delete: procedure
+    .input(kv.delete.input)
+    .output(kv.delete.output)
+    .mutation(async ({ input, ctx }) => {
+      await ctx.env.KV.delete(input.key);
+    }),
+
+  list: procedure
+    .input(kv.list.input)
+    .output(kv.list.output)
+    .query(async ({ input, ctx }) => {
+      const page = await ctx.env.KV.list<Json>(input);
+      return {
+        keys: page.keys.map(({ name, expiration, metadata }) => ({
+          name,
+          ...(expiration === undefined ? {} : { expiration }),
+          ...(metadata === undefined ? {} : { metadata }),
+        })),
+        list_complete: page.list_complete,
+        ...(page.list_complete ? {} : { cursor: page.cursor }),
+      };
+    }),
+});

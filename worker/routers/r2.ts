@@ -1,0 +1,87 @@
+import { INLINE_BODY_MAX_BYTES, type R2Object as R2ObjectOut, r2 } from '../../shared/index.ts';
+import { GatewayError } from '../errors.ts';
+import { procedure, router } from '../trpc.ts';
+
+/** The binding's `R2Object` as plain data: checksums as hex, no methods, no undefined fields. */
+function toObject(object: R2Object): R2ObjectOut {
+  return {
+    key: object.key,
+    version: object.version,
+    size: object.size,
+    etag: object.etag,
+    httpEtag: object.httpEtag,
+    checksums: { ...object.checksums.toJSON() },
+    uploaded: object.uploaded,
+    httpMetadata: { ...object.httpMetadata },
+    customMetadata: { ...object.customMetadata },
+    ...(object.range === undefined ? {} : { range: { ...object.range } }),
+    storageClass: object.storageClass,
+  };
+}
+
+/** How many bytes of the object `get` returns, given the range R2 served. */
+function bodyLength(object: R2Object): number {
+  const range = object.range;
+  if (range === undefined) return object.size;
+  if ('suffix' in range) return Math.min(range.suffix, object.size);
+  const offset = range.offset ?? 0;
+  return Math.min(range.length ?? object.size - offset, object.size - offset);
+}
+
+export const r2Router = router({
+  get: procedure
+    .input(r2.get.input)
+    .output(r2.get.output)
+    .query(async ({ input, ctx }) => {
+      const { key, ...options } = input;
+      const object = await ctx.env.BUCKET.get(key, options);
+      if (object === null) return null;
+      if (!('body' in object)) return toObject(object);
+      const length = bodyLength(object);
+      if (length > INLINE_BODY_MAX_BYTES) {
+        await object.body.cancel();
+        throw new GatewayError(
+          'LIMIT_EXCEEDED',
+          `"${key}" is ${length} bytes, over the ${INLINE_BODY_MAX_BYTES} bytes a body travels inline; read a range`,
+        );
+      }
+      return { ...toObject(object), body: await object.bytes() };
+    }),
+
+  head: procedure
+    .input(r2.head.input)
+    .output(r2.head.output)
+    .query(async ({ input, ctx }) => {
+      const object = await ctx.env.BUCKET.head(input.key);
+      return object === null ? null : toObject(object);
+    }),
+
+  put: procedure
+    .input(r2.put.input)
+    .output(r2.put.output)
+    .mutation(async ({ input, ctx }) => {
+      const { key, body, ...options } = input;
+      const object = await ctx.env.BUCKET.put(key, body, options);
+      return object === null ? null : toObject(object);
+    }),
+
+  delete: procedure
+    .input(r2.delete.input)
+    .output(r2.delete.output)
+    .mutation(async ({ input, ctx }) => {
+      await ctx.env.BUCKET.delete(input.keys);
+    }),
+
+  list: procedure
+    .input(r2.list.input)
+    .output(r2.list.output)
+    .query(async ({ input, ctx }) => {
+      const page = await ctx.env.BUCKET.list(input);
+      return {
+        objects: page.objects.map(toObject),
+        truncated: page.truncated,
+        ...(page.truncated ? { cursor: page.cursor } : {}),
+        delimitedPrefixes: page.delimitedPrefixes,
+      };
+    }),
+});
