@@ -7,7 +7,7 @@
 export interface StatementInfo {
   /** The statement's verb, upper-case: `SELECT`, `INSERT`, `WITH`'s main verb, `PRAGMA`, ... */
   verb: string;
-  /** Whether it cannot change the database. */
+  /** Whether it cannot change the database (true too for what is no statement at all). */
   readOnly: boolean;
 }
 
@@ -27,6 +27,28 @@ const READ_ONLY_PRAGMAS = new Set([
   'INTEGRITY_CHECK',
 ]);
 const DML_VERBS = new Set(['SELECT', 'VALUES', 'INSERT', 'UPDATE', 'DELETE', 'REPLACE']);
+// Every statement SQLite runs starts with one of these (sqlite.org/lang.html). Anything else is a
+// syntax error that D1 reports itself, so it is not refused as a write.
+const SQLITE_VERBS = new Set([
+  ...DML_VERBS,
+  'ALTER',
+  'ANALYZE',
+  'ATTACH',
+  'BEGIN',
+  'COMMIT',
+  'CREATE',
+  'DETACH',
+  'DROP',
+  'END',
+  'EXPLAIN',
+  'PRAGMA',
+  'REINDEX',
+  'RELEASE',
+  'ROLLBACK',
+  'SAVEPOINT',
+  'VACUUM',
+  'WITH',
+]);
 
 /** Splits SQL into statements of tokens; `;` inside literals, comments or parentheses does not count. */
 function tokenize(sql: string): Token[][] {
@@ -99,7 +121,7 @@ function describe(tokens: Token[]): StatementInfo {
     const assigns = tokens.some((token) => token.text === '=');
     return { verb, readOnly: !assigns && READ_ONLY_PRAGMAS.has(name) };
   }
-  return { verb, readOnly: false };
+  return { verb, readOnly: !SQLITE_VERBS.has(verb) };
 }
 
 /** The statements of a SQL string, in order. An empty list for a string of comments and `;`. */

@@ -1,0 +1,242 @@
+import { env } from 'cloudflare:test';
+import { describe, expect, it } from 'vitest';
+import { D1_MAX_BOUND_PARAMS, D1_MAX_SQL_BYTES } from '../../shared/index.ts';
+import { expectGatewayError, gateway, unique } from './helpers.ts';
+
+/** A table of its own for one test: storage is shared by the tests of a file. */
+async function freshTable(): Promise<string> {
+  const table = unique('t').replaceAll('-', '_');
+  await env.DB.exec(`CREATE TABLE ${table} (id INTEGER PRIMARY KEY, name TEXT UNIQUE, data BLOB)`);
+  return table;
+}
+
+describe('db.query', () => {
+  it('returns rows, success and meta like stmt.all()', async () => {
+    const email = `${unique('q')}@example.com`;
+    await env.DB.prepare('INSERT INTO users (email, name) VALUES (?, ?)').bind(email, 'Ada').run();
+    const result = await gateway.db.query.query({ sql: 'SELECT email, name FROM users WHERE email = ?', params: [email] });
+    expect(result.success).toBe(true);
+    expect(result.results).toEqual([{ email, name: 'Ada' }]);
+    expect(result.meta.rows_read).toBeGreaterThanOrEqual(1);
+    expect(result.meta.changed_db).toBe(false);
+  });
+
+  it('binds SQL-looking strings as data, never as SQL', async () => {
+    const table = await freshTable();
+    const hostile = `x'); DROP TABLE ${table}; --`;
+    await gateway.db.run.mutate({ sql: `INSERT INTO ${table} (name) VALUES (?)`, params: [hostile] });
+    const { results } = await gateway.db.query.query({ sql: `SELECT name FROM ${table} WHERE name = ?`, params: [hostile] });
+    expect(results).toEqual([{ name: hostile }]);
+  });
+
+  it('refuses a statement that writes with READ_ONLY, before it runs', async () => {
+    const table = await freshTable();
+    await expectGatewayError(
+      gateway.db.query.query({ sql: `INSERT INTO ${table} (name) VALUES ('a')` }),
+      'READ_ONLY',
+      /db\.run/,
+    );
+    await expectGatewayError(
+      gateway.db.query.query({ sql: `WITH doomed AS (SELECT id FROM ${table}) DELETE FROM ${table}` }),
+      'READ_ONLY',
+    );
+    await expectGatewayError(gateway.db.query.query({ sql: `DROP TABLE ${table}` }), 'READ_ONLY');
+    const { results } = await gateway.db.query.query({ sql: `SELECT count(*) AS n FROM ${table}` });
+    expect(results).toEqual([{ n: 0 }]);
+  });
+
+  it('refuses two statements in one call with SQL_ERROR, running neither', async () => {
+    const table = await freshTable();
+    await expectGatewayError(
+      gateway.db.run.mutate({ sql: `INSERT INTO ${table} (name) VALUES ('a'); INSERT INTO ${table} (name) VALUES ('b')` }),
+      'SQL_ERROR',
+      /2 statements/,
+    );
+    expect(await env.DB.prepare(`SELECT count(*) AS n FROM ${table}`).first('n')).toBe(0);
+  });
+
+  it('answers bad SQL with SQL_ERROR and D1 message', async () => {
+    const error = await expectGatewayError(gateway.db.query.query({ sql: 'SELEC 1' }), 'SQL_ERROR', /syntax error/);
+    expect(error.data?.httpStatus).toBe(400);
+    await expectGatewayError(gateway.db.query.query({ sql: 'SELECT * FROM no_such_table' }), 'SQL_ERROR', /no such table/);
+  });
+
+  it(`refuses ${D1_MAX_BOUND_PARAMS + 1} parameters with LIMIT_EXCEEDED, and accepts ${D1_MAX_BOUND_PARAMS}`, async () => {
+    const placeholders = (n: number) => Array.from({ length: n }, () => '?').join(', ');
+    const error = await expectGatewayError(
+      gateway.db.query.query({
+        sql: `SELECT ${placeholders(D1_MAX_BOUND_PARAMS + 1)}`,
+        params: Array.from({ length: D1_MAX_BOUND_PARAMS + 1 }, (_, i) => i),
+      }),
+      'LIMIT_EXCEEDED',
+      /at most 100 parameters/,
+    );
+    expect(error.data?.httpStatus).toBe(413);
+    const ok = await gateway.db.raw.query({
+      sql: `SELECT ${placeholders(D1_MAX_BOUND_PARAMS)}`,
+      params: Array.from({ length: D1_MAX_BOUND_PARAMS }, (_, i) => i),
+    });
+    expect(ok[0]).toHaveLength(D1_MAX_BOUND_PARAMS);
+  });
+
+  it('refuses a statement over 100 KB with LIMIT_EXCEEDED', async () => {
+    const sql = `SELECT '${'x'.repeat(D1_MAX_SQL_BYTES)}'`;
+    await expectGatewayError(gateway.db.query.query({ sql }), 'LIMIT_EXCEEDED', /100000 bytes/);
+  });
+
+  it('validates input against the contract with BAD_INPUT', async () => {
+    // @ts-expect-error an object is not a SQL parameter
+    await expectGatewayError(gateway.db.query.query({ sql: 'SELECT ?', params: [{ a: 1 }] }), 'BAD_INPUT');
+    await expectGatewayError(gateway.db.query.query({ sql: '' }), 'BAD_INPUT', /sql is empty/);
+  });
+});
+
+describe('db.first and db.raw', () => {
+  it('returns the first row, a column of it, or null', async () => {
+    const table = await freshTable();
+    await env.DB.exec(`INSERT INTO ${table} (id, name) VALUES (1, 'one'), (2, 'two')`);
+    const sql = `SELECT id, name FROM ${table} ORDER BY id`;
+    expect(await gateway.db.first.query({ sql })).toEqual({ id: 1, name: 'one' });
+    expect(await gateway.db.first.query({ sql, column: 'name' })).toBe('one');
+    expect(await gateway.db.first.query({ sql: `SELECT * FROM ${table} WHERE id = ?`, params: [99] })).toBeNull();
+    await expectGatewayError(gateway.db.first.query({ sql, column: 'nope' }), 'SQL_ERROR');
+    await expectGatewayError(gateway.db.first.query({ sql: `DELETE FROM ${table}` }), 'READ_ONLY');
+  });
+
+  it('returns rows as arrays, with the column names first when asked', async () => {
+    const table = await freshTable();
+    await env.DB.exec(`INSERT INTO ${table} (id, name) VALUES (1, 'one'), (2, 'two')`);
+    const sql = `SELECT id, name FROM ${table} ORDER BY id`;
+    expect(await gateway.db.raw.query({ sql })).toEqual([
+      [1, 'one'],
+      [2, 'two'],
+    ]);
+    expect(await gateway.db.raw.query({ sql, columnNames: true })).toEqual([
+      ['id', 'name'],
+      [1, 'one'],
+      [2, 'two'],
+    ]);
+    await expectGatewayError(gateway.db.raw.query({ sql: `UPDATE ${table} SET name = 'x'` }), 'READ_ONLY');
+  });
+});
+
+describe('db.run', () => {
+  it('writes and returns meta like stmt.run()', async () => {
+    const email = `${unique('run')}@example.com`;
+    const { success, meta } = await gateway.db.run.mutate({
+      sql: 'INSERT INTO users (email, name) VALUES (?, ?)',
+      params: [email, 'Grace'],
+    });
+    expect(success).toBe(true);
+    expect(meta.changes).toBe(1);
+    expect(meta.last_row_id).toBeGreaterThan(0);
+    expect(await env.DB.prepare('SELECT name FROM users WHERE email = ?').bind(email).first('name')).toBe('Grace');
+  });
+
+  it('answers a UNIQUE violation with CONSTRAINT (409), keeping the first row', async () => {
+    const email = `${unique('dup')}@example.com`;
+    const insert = { sql: 'INSERT INTO users (email, name) VALUES (?, ?)', params: [email, 'first'] };
+    await gateway.db.run.mutate(insert);
+    const error = await expectGatewayError(
+      gateway.db.run.mutate({ ...insert, params: [email, 'second'] }),
+      'CONSTRAINT',
+      /UNIQUE constraint failed: users\.email/,
+    );
+    expect(error.data?.httpStatus).toBe(409);
+    expect(error.data?.retryable).toBe(false);
+    const rows = await env.DB.prepare('SELECT name FROM users WHERE email = ?').bind(email).all();
+    expect(rows.results).toEqual([{ name: 'first' }]);
+  });
+
+  it('binds a bigint within ±2^53 and refuses one outside', async () => {
+    const table = await freshTable();
+    await gateway.db.run.mutate({ sql: `INSERT INTO ${table} (id) VALUES (?)`, params: [2n ** 53n - 1n] });
+    expect(await gateway.db.first.query({ sql: `SELECT id FROM ${table}`, column: 'id' })).toBe(2 ** 53 - 1);
+    await expectGatewayError(
+      gateway.db.run.mutate({ sql: `INSERT INTO ${table} (id) VALUES (?)`, params: [2n ** 63n - 1n] }),
+      'BAD_INPUT',
+      /within ±2\^53/,
+    );
+  });
+
+  it('stores bytes and reads them back byte-exact', async () => {
+    const table = await freshTable();
+    const bytes = crypto.getRandomValues(new Uint8Array(4096));
+    bytes.set([0, 255, 0x80, 0x7f], 0);
+    await gateway.db.run.mutate({ sql: `INSERT INTO ${table} (id, data) VALUES (1, ?)`, params: [bytes] });
+    const data = await gateway.db.first.query({ sql: `SELECT data FROM ${table}`, column: 'data' });
+    expect(data).toBeInstanceOf(Uint8Array);
+    expect(data).toEqual(bytes);
+    const [row] = await gateway.db.raw.query({ sql: `SELECT data, typeof(data) FROM ${table}` });
+    expect(row).toEqual([bytes, 'blob']);
+  });
+
+  it('binds booleans as 1 and 0, as D1 does', async () => {
+    const row = await gateway.db.first.query({ sql: 'SELECT ? AS yes, ? AS no', params: [true, false] });
+    expect(row).toEqual({ yes: 1, no: 0 });
+  });
+});
+
+describe('db.batch', () => {
+  it('runs statements in order in one transaction and returns a result each', async () => {
+    const table = await freshTable();
+    const results = await gateway.db.batch.mutate({
+      statements: [
+        { sql: `INSERT INTO ${table} (id, name) VALUES (?, ?)`, params: [1, 'a'] },
+        { sql: `INSERT INTO ${table} (id, name) VALUES (?, ?)`, params: [2, 'b'] },
+        { sql: `SELECT name FROM ${table} ORDER BY id` },
+      ],
+    });
+    expect(results).toHaveLength(3);
+    expect(results[0]?.meta.changes).toBe(1);
+    expect(results[2]?.results).toEqual([{ name: 'a' }, { name: 'b' }]);
+  });
+
+  it('rolls back every statement when one in the middle fails', async () => {
+    const table = await freshTable();
+    await expectGatewayError(
+      gateway.db.batch.mutate({
+        statements: [
+          { sql: `INSERT INTO ${table} (id, name) VALUES (1, 'kept?')` },
+          { sql: `INSERT INTO ${table} (id, name) VALUES (2, 'kept?')` },
+          { sql: `INSERT INTO ${table} (id, name) VALUES (3, 'kept?')` },
+          { sql: `INSERT INTO ${table} (id, name) VALUES (1, 'duplicate id')` },
+          { sql: `INSERT INTO ${table} (id, name) VALUES (5, 'after')` },
+        ],
+      }),
+      'CONSTRAINT',
+    );
+    expect(await env.DB.prepare(`SELECT count(*) AS n FROM ${table}`).first('n')).toBe(0);
+  });
+
+  it('checks every statement against the limits before running any', async () => {
+    const table = await freshTable();
+    await expectGatewayError(
+      gateway.db.batch.mutate({
+        statements: [
+          { sql: `INSERT INTO ${table} (id) VALUES (1)` },
+          { sql: `SELECT '${'x'.repeat(D1_MAX_SQL_BYTES)}'` },
+        ],
+      }),
+      'LIMIT_EXCEEDED',
+      /statements\.1\.sql/,
+    );
+    expect(await env.DB.prepare(`SELECT count(*) AS n FROM ${table}`).first('n')).toBe(0);
+  });
+});
+
+describe('db.exec', () => {
+  it('runs a script of several statements and counts them', async () => {
+    const table = unique('exec').replaceAll('-', '_');
+    const result = await gateway.db.exec.mutate({
+      sql: `CREATE TABLE ${table} (x);\nINSERT INTO ${table} VALUES (1);\nINSERT INTO ${table} VALUES (2);`,
+    });
+    expect(result.count).toBe(3);
+    expect(result.duration).toBeGreaterThanOrEqual(0);
+    expect(await env.DB.prepare(`SELECT sum(x) AS s FROM ${table}`).first('s')).toBe(3);
+  });
+
+  it('answers a bad script with SQL_ERROR', async () => {
+    await expectGatewayError(gateway.db.exec.mutate({ sql: 'CREATE TABLOID nope (x)' }), 'SQL_ERROR');
+  });
+});

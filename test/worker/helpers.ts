@@ -1,0 +1,49 @@
+import { env } from 'cloudflare:test';
+import { TRPCClientError } from '@trpc/client';
+import { expect } from 'vitest';
+import { createGatewayClient } from '../../shared/client.ts';
+import type { GatewayCode } from '../../shared/index.ts';
+import { transformer } from '../../shared/index.ts';
+import type { Caller } from '../../worker/context.ts';
+import { handleGatewayRequest } from '../../worker/gateway.ts';
+
+export const GATEWAY_URL = 'http://gateway.internal/trpc';
+const caller: Caller = { transport: 'test', id: 'vitest' };
+
+/** Sends a request through the gateway's real HTTP handler, as a transport would. */
+export function gatewayFetch(input: RequestInfo | URL, init?: RequestInit): Promise<Response> {
+  return handleGatewayRequest(new Request(input, init), env, caller);
+}
+
+/** The real typed client, over the real handler. */
+export const gateway = createGatewayClient({ url: GATEWAY_URL, fetch: gatewayFetch as typeof fetch });
+
+/** A key or name no other test uses: storage is shared by the tests of a file. */
+export function unique(prefix: string): string {
+  return `${prefix}-${crypto.randomUUID()}`;
+}
+
+/** Asserts that a call fails with a gateway code (and the HTTP status that code maps to). */
+export async function expectGatewayError(call: Promise<unknown>, code: GatewayCode, message?: RegExp) {
+  const error = await call.then(
+    () => expect.unreachable(`expected ${code}, but the call succeeded`),
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(TRPCClientError);
+  const data = (error as TRPCClientError<never>).data as { gatewayCode: string; stack?: unknown } | undefined;
+  expect(data?.gatewayCode, (error as Error).message).toBe(code);
+  expect(data?.stack).toBeUndefined();
+  if (message) expect((error as Error).message).toMatch(message);
+  return error as TRPCClientError<never>;
+}
+
+/** A hand-made POST of a batch, for what the typed client would never send. */
+export function rawBatch(paths: string[], inputs: unknown[], init: RequestInit = {}): Promise<Response> {
+  const body = Object.fromEntries(inputs.map((input, i) => [i, transformer.serialize(input)]));
+  return gatewayFetch(`${GATEWAY_URL}/${paths.join(',')}?batch=1`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+    ...init,
+  });
+}
