@@ -1,7 +1,7 @@
 import { env } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
 import { D1_MAX_BOUND_PARAMS, D1_MAX_SQL_BYTES } from '../../shared/index.ts';
-import { expectGatewayError, gateway, unique } from './helpers.ts';
+import { expectGatewayError, gateway, randomBytes, unique } from './helpers.ts';
 
 /** A table of its own for one test: storage is shared by the tests of a file. */
 async function freshTable(): Promise<string> {
@@ -161,7 +161,7 @@ describe('db.run', () => {
 
   it('stores bytes and reads them back byte-exact', async () => {
     const table = await freshTable();
-    const bytes = crypto.getRandomValues(new Uint8Array(4096));
+    const bytes = randomBytes(4096);
     bytes.set([0, 255, 0x80, 0x7f], 0);
     await gateway.db.run.mutate({ sql: `INSERT INTO ${table} (id, data) VALUES (1, ?)`, params: [bytes] });
     const data = await gateway.db.first.query({ sql: `SELECT data FROM ${table}`, column: 'data' });

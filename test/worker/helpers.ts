@@ -47,3 +47,12 @@ export function rawBatch(paths: string[], inputs: unknown[], init: RequestInit =
     ...init,
   });
 }
+
+/** Random bytes of any size (getRandomValues fills at most 64 KiB a call). */
+export function randomBytes(size: number): Uint8Array {
+  const bytes = new Uint8Array(size);
+  for (let offset = 0; offset < size; offset += 65_536) {
+    crypto.getRandomValues(bytes.subarray(offset, Math.min(size, offset + 65_536)));
+  }
+  return bytes;
+}

@@ -2,6 +2,12 @@ import { INLINE_BODY_MAX_BYTES, type R2Object as R2ObjectOut, r2 } from '../../s
 import { GatewayError } from '../errors.ts';
 import { procedure, router } from '../trpc.ts';
 
+function definedOnly(record: Record<string, string | undefined>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(record)) if (value !== undefined) out[name] = value;
+  return out;
+}
+
 /** The binding's `R2Object` as plain data: checksums as hex, no methods, no undefined fields. */
 function toObject(object: R2Object): R2ObjectOut {
   return {
@@ -10,7 +16,7 @@ function toObject(object: R2Object): R2ObjectOut {
     size: object.size,
     etag: object.etag,
     httpEtag: object.httpEtag,
-    checksums: { ...object.checksums.toJSON() },
+    checksums: definedOnly(object.checksums.toJSON()),
     uploaded: object.uploaded,
     httpMetadata: { ...object.httpMetadata },
     customMetadata: { ...object.customMetadata },
@@ -21,9 +27,10 @@ function toObject(object: R2Object): R2ObjectOut {
 
 /** How many bytes of the object `get` returns, given the range R2 served. */
 function bodyLength(object: R2Object): number {
-  const range = object.range;
+  // The binding's range object may carry every field, the unused ones undefined.
+  const range = object.range as { offset?: number; length?: number; suffix?: number } | undefined;
   if (range === undefined) return object.size;
-  if ('suffix' in range) return Math.min(range.suffix, object.size);
+  if (range.suffix !== undefined) return Math.min(range.suffix, object.size);
   const offset = range.offset ?? 0;
   return Math.min(range.length ?? object.size - offset, object.size - offset);
 }

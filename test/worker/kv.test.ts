@@ -1,0 +1,112 @@
+import { env } from 'cloudflare:test';
+import { describe, expect, it } from 'vitest';
+import { INLINE_BODY_MAX_BYTES, KV_MAX_KEY_BYTES, KV_MAX_METADATA_BYTES } from '../../shared/index.ts';
+import { expectGatewayError, gateway, randomBytes, unique } from './helpers.ts';
+
+describe('kv.get and kv.getWithMetadata', () => {
+  it('returns null for a missing key, with every type', async () => {
+    const key = unique('missing');
+    expect(await gateway.kv.get.query({ key })).toBeNull();
+    expect(await gateway.kv.get.query({ key, type: 'json' })).toBeNull();
+    expect(await gateway.kv.get.query({ key, type: 'bytes' })).toBeNull();
+    expect(await gateway.kv.getWithMetadata.query({ key })).toEqual({ value: null, metadata: null });
+  });
+
+  it('reads what the binding wrote, as text, JSON or bytes', async () => {
+    const key = unique('read');
+    await env.KV.put(key, '{"a":[1,2]}', { metadata: { owner: 'test' } });
+    expect(await gateway.kv.get.query({ key })).toBe('{"a":[1,2]}');
+    expect(await gateway.kv.get.query({ key, type: 'json', cacheTtl: 60 })).toEqual({ a: [1, 2] });
+    expect(await gateway.kv.get.query({ key, type: 'bytes' })).toEqual(new TextEncoder().encode('{"a":[1,2]}'));
+    expect(await gateway.kv.getWithMetadata.query({ key, type: 'json' })).toEqual({
+      value: { a: [1, 2] },
+      metadata: { owner: 'test' },
+    });
+  });
+
+  it('answers BAD_INPUT when a value that is not JSON is read as JSON', async () => {
+    const key = unique('notjson');
+    await env.KV.put(key, 'plain text');
+    await expectGatewayError(gateway.kv.get.query({ key, type: 'json' }), 'BAD_INPUT', /not JSON/);
+  });
+});
+
+describe('kv.put', () => {
+  it('stores strings as they are, other JSON values as JSON text, and bytes byte-exact', async () => {
+    const [text, json, bytes] = [unique('text'), unique('json'), unique('bytes')];
+    const data = randomBytes(2048);
+    await gateway.kv.put.mutate({ key: text, value: 'hello' });
+    await gateway.kv.put.mutate({ key: json, value: { n: 1, list: ['a', null] } });
+    await gateway.kv.put.mutate({ key: bytes, value: data });
+    expect(await env.KV.get(text)).toBe('hello');
+    expect(await env.KV.get(json, 'json')).toEqual({ n: 1, list: ['a', null] });
+    expect(new Uint8Array((await env.KV.get(bytes, 'arrayBuffer')) ?? new ArrayBuffer(0))).toEqual(data);
+    expect(await gateway.kv.get.query({ key: bytes, type: 'bytes' })).toEqual(data);
+  });
+
+  it('stores metadata and an expiration', async () => {
+    const key = unique('meta');
+    await gateway.kv.put.mutate({ key, value: 'v', metadata: { tags: ['x'] }, expirationTtl: 3600 });
+    const { metadata } = await env.KV.getWithMetadata(key);
+    expect(metadata).toEqual({ tags: ['x'] });
+    const { keys } = await env.KV.list({ prefix: key });
+    expect(keys[0]?.expiration).toBeGreaterThan(Date.now() / 1000 + 3000);
+  });
+
+  it('refuses an over-size key, value or metadata with LIMIT_EXCEEDED, storing nothing', async () => {
+    const key = unique('big');
+    await expectGatewayError(gateway.kv.put.mutate({ key: 'k'.repeat(KV_MAX_KEY_BYTES + 1), value: 'v' }), 'LIMIT_EXCEEDED');
+    // Multi-byte characters count as their UTF-8 bytes: 171 × 3 bytes = 513.
+    await expectGatewayError(gateway.kv.put.mutate({ key: '€'.repeat(171), value: 'v' }), 'LIMIT_EXCEEDED');
+    await expectGatewayError(
+      gateway.kv.put.mutate({ key, value: new Uint8Array(INLINE_BODY_MAX_BYTES + 1) }),
+      'LIMIT_EXCEEDED',
+      /value/,
+    );
+    await expectGatewayError(
+      gateway.kv.put.mutate({ key, value: 'v', metadata: { pad: 'x'.repeat(KV_MAX_METADATA_BYTES) } }),
+      'LIMIT_EXCEEDED',
+      /metadata/,
+    );
+    expect(await env.KV.get(key)).toBeNull();
+  });
+
+  it('refuses an expirationTtl under 60 s and the keys "." and ".." with BAD_INPUT', async () => {
+    await expectGatewayError(gateway.kv.put.mutate({ key: unique('ttl'), value: 'v', expirationTtl: 10 }), 'BAD_INPUT');
+    await expectGatewayError(gateway.kv.put.mutate({ key: '..', value: 'v' }), 'BAD_INPUT');
+  });
+
+  it('stores a value of exactly the inline threshold', async () => {
+    const key = unique('edge');
+    const value = randomBytes(INLINE_BODY_MAX_BYTES);
+    await gateway.kv.put.mutate({ key, value });
+    expect(await gateway.kv.get.query({ key, type: 'bytes' })).toEqual(value);
+  });
+});
+
+describe('kv.delete and kv.list', () => {
+  it('deletes a key, and deleting a missing key is not an error', async () => {
+    const key = unique('del');
+    await env.KV.put(key, 'v');
+    await gateway.kv.delete.mutate({ key });
+    expect(await env.KV.get(key)).toBeNull();
+    await expect(gateway.kv.delete.mutate({ key })).resolves.toBeUndefined();
+  });
+
+  it('lists by prefix, page by page with a cursor', async () => {
+    const prefix = `${unique('list')}/`;
+    for (const name of ['a', 'b', 'c']) await env.KV.put(prefix + name, name, { metadata: { name } });
+    const first = await gateway.kv.list.query({ prefix, limit: 2 });
+    expect(first.keys.map((k) => k.name)).toEqual([`${prefix}a`, `${prefix}b`]);
+    expect(first.list_complete).toBe(false);
+    expect(first.cursor).toBeTypeOf('string');
+    const rest = await gateway.kv.list.query({ prefix, limit: 2, cursor: first.cursor });
+    expect(rest.keys).toEqual([{ name: `${prefix}c`, metadata: { name: 'c' } }]);
+    expect(rest.list_complete).toBe(true);
+    expect(rest.cursor).toBeUndefined();
+  });
+
+  it('refuses a list limit over 1,000 with LIMIT_EXCEEDED', async () => {
+    await expectGatewayError(gateway.kv.list.query({ limit: 1001 }), 'LIMIT_EXCEEDED');
+  });
+});
