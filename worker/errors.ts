@@ -24,9 +24,10 @@ export const INTERNAL_MESSAGE = 'Internal gateway error';
 // Binding failures by their message, first match wins. D1 messages are the caller's own SQL and
 // may be returned; D1's list of retryable and non-retryable errors is in DESIGN.md.
 const BINDING_ERRORS: ReadonlyArray<readonly [RegExp, GatewayCode]> = [
-  [/Network connection lost|D1 DB reset|transient issue|caused object to be reset/i, 'UNAVAILABLE'],
-  [/overloaded|exceeded its memory limit/i, 'OVERLOADED'],
+  // Not retryable, and worded like the retryable ones ("... caused object to be reset"): first.
   [/exceeded timeout|SQLITE_INTERRUPT/i, 'TIMEOUT'],
+  [/overloaded|exceeded its memory limit/i, 'OVERLOADED'],
+  [/Network connection lost|D1 DB reset|transient issue|caused object to be reset/i, 'UNAVAILABLE'],
   [/SQLITE_CONSTRAINT|constraint failed/i, 'CONSTRAINT'],
   [/SQLITE_TOOBIG|too many SQL variables|string or blob too big/i, 'LIMIT_EXCEEDED'],
   [
@@ -68,4 +69,9 @@ export function toGatewayError(error: TRPCError): GatewayError {
   const code = cause instanceof z.ZodError ? 'INTERNAL' : classifyBindingError(cause ?? error);
   const message = code === 'INTERNAL' ? INTERNAL_MESSAGE : (cause ?? error).message;
   return new GatewayError(code, message, { cause: cause ?? error });
+}
+
+/** The gateway code of any error tRPC reports: the one it carries, or the one its tRPC code maps to. */
+export function gatewayCodeOfError(error: TRPCError): GatewayCode {
+  return error instanceof GatewayError ? error.gatewayCode : GATEWAY_CODE_OF_TRPC_CODE[error.code];
 }

@@ -1,7 +1,7 @@
 import { fetchRequestHandler } from '@trpc/server/adapters/fetch';
 import { GATEWAY_MAX_BATCH_SIZE } from '../shared/index.ts';
 import type { Caller } from './context.ts';
-import { GatewayError } from './errors.ts';
+import { GatewayError, gatewayCodeOfError } from './errors.ts';
 import { appRouter } from './router.ts';
 
 /** Where the gateway is mounted on the host the container calls (`http://gateway.internal/trpc`). */
@@ -41,7 +41,7 @@ export function handleGatewayRequest(
     },
     onError({ error, path }) {
       // The caller gets a generic message for INTERNAL; the cause is logged here, and only here.
-      if (!(error instanceof GatewayError) || error.gatewayCode === 'INTERNAL') {
+      if (gatewayCodeOfError(error) === 'INTERNAL') {
         console.error(
           JSON.stringify({
             event: 'gateway.internal_error',

@@ -1,12 +1,7 @@
 import { initTRPC } from '@trpc/server';
-import {
-  GATEWAY_CODE_OF_TRPC_CODE,
-  GATEWAY_ERRORS,
-  type GatewayErrorData,
-  transformer,
-} from '../shared/index.ts';
+import { GATEWAY_ERRORS, type GatewayErrorData, transformer } from '../shared/index.ts';
 import type { GatewayContext } from './context.ts';
-import { GatewayError, INTERNAL_MESSAGE, toGatewayError } from './errors.ts';
+import { gatewayCodeOfError, INTERNAL_MESSAGE, toGatewayError } from './errors.ts';
 
 const t = initTRPC.context<GatewayContext>().create({
   transformer,
@@ -14,8 +9,7 @@ const t = initTRPC.context<GatewayContext>().create({
   // development and send stacks. The gateway never does.
   isDev: false,
   errorFormatter({ shape, error }) {
-    const gatewayCode =
-      error instanceof GatewayError ? error.gatewayCode : GATEWAY_CODE_OF_TRPC_CODE[error.code];
+    const gatewayCode = gatewayCodeOfError(error);
     const { http, retryable } = GATEWAY_ERRORS[gatewayCode];
     const data: GatewayErrorData & { code: typeof shape.data.code; path?: string } = {
       code: shape.data.code,

@@ -14,7 +14,10 @@ describe('db.query', () => {
   it('returns rows, success and meta like stmt.all()', async () => {
     const email = `${unique('q')}@example.com`;
     await env.DB.prepare('INSERT INTO users (email, name) VALUES (?, ?)').bind(email, 'Ada').run();
-    const result = await gateway.db.query.query({ sql: 'SELECT email, name FROM users WHERE email = ?', params: [email] });
+    const result = await gateway.db.query.query({
+      sql: 'SELECT email, name FROM users WHERE email = ?',
+      params: [email],
+    });
     expect(result.success).toBe(true);
     expect(result.results).toEqual([{ email, name: 'Ada' }]);
     expect(result.meta.rows_read).toBeGreaterThanOrEqual(1);
@@ -25,7 +28,10 @@ describe('db.query', () => {
     const table = await freshTable();
     const hostile = `x'); DROP TABLE ${table}; --`;
     await gateway.db.run.mutate({ sql: `INSERT INTO ${table} (name) VALUES (?)`, params: [hostile] });
-    const { results } = await gateway.db.query.query({ sql: `SELECT name FROM ${table} WHERE name = ?`, params: [hostile] });
+    const { results } = await gateway.db.query.query({
+      sql: `SELECT name FROM ${table} WHERE name = ?`,
+      params: [hostile],
+    });
     expect(results).toEqual([{ name: hostile }]);
   });
 
@@ -48,7 +54,9 @@ describe('db.query', () => {
   it('refuses two statements in one call with SQL_ERROR, running neither', async () => {
     const table = await freshTable();
     await expectGatewayError(
-      gateway.db.run.mutate({ sql: `INSERT INTO ${table} (name) VALUES ('a'); INSERT INTO ${table} (name) VALUES ('b')` }),
+      gateway.db.run.mutate({
+        sql: `INSERT INTO ${table} (name) VALUES ('a'); INSERT INTO ${table} (name) VALUES ('b')`,
+      }),
       'SQL_ERROR',
       /2 statements/,
     );
@@ -56,9 +64,17 @@ describe('db.query', () => {
   });
 
   it('answers bad SQL with SQL_ERROR and D1 message', async () => {
-    const error = await expectGatewayError(gateway.db.query.query({ sql: 'SELEC 1' }), 'SQL_ERROR', /syntax error/);
+    const error = await expectGatewayError(
+      gateway.db.query.query({ sql: 'SELEC 1' }),
+      'SQL_ERROR',
+      /syntax error/,
+    );
     expect(error.data?.httpStatus).toBe(400);
-    await expectGatewayError(gateway.db.query.query({ sql: 'SELECT * FROM no_such_table' }), 'SQL_ERROR', /no such table/);
+    await expectGatewayError(
+      gateway.db.query.query({ sql: 'SELECT * FROM no_such_table' }),
+      'SQL_ERROR',
+      /no such table/,
+    );
   });
 
   it(`refuses ${D1_MAX_BOUND_PARAMS + 1} parameters with LIMIT_EXCEEDED, and accepts ${D1_MAX_BOUND_PARAMS}`, async () => {
@@ -98,7 +114,9 @@ describe('db.first and db.raw', () => {
     const sql = `SELECT id, name FROM ${table} ORDER BY id`;
     expect(await gateway.db.first.query({ sql })).toEqual({ id: 1, name: 'one' });
     expect(await gateway.db.first.query({ sql, column: 'name' })).toBe('one');
-    expect(await gateway.db.first.query({ sql: `SELECT * FROM ${table} WHERE id = ?`, params: [99] })).toBeNull();
+    expect(
+      await gateway.db.first.query({ sql: `SELECT * FROM ${table} WHERE id = ?`, params: [99] }),
+    ).toBeNull();
     await expectGatewayError(gateway.db.first.query({ sql, column: 'nope' }), 'SQL_ERROR');
     await expectGatewayError(gateway.db.first.query({ sql: `DELETE FROM ${table}` }), 'READ_ONLY');
   });
@@ -130,7 +148,9 @@ describe('db.run', () => {
     expect(success).toBe(true);
     expect(meta.changes).toBe(1);
     expect(meta.last_row_id).toBeGreaterThan(0);
-    expect(await env.DB.prepare('SELECT name FROM users WHERE email = ?').bind(email).first('name')).toBe('Grace');
+    expect(await env.DB.prepare('SELECT name FROM users WHERE email = ?').bind(email).first('name')).toBe(
+      'Grace',
+    );
   });
 
   it('answers a UNIQUE violation with CONSTRAINT (409), keeping the first row', async () => {

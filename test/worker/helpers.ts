@@ -2,7 +2,7 @@ import { env } from 'cloudflare:test';
 import { TRPCClientError } from '@trpc/client';
 import { expect } from 'vitest';
 import { createGatewayClient } from '../../shared/client.ts';
-import type { GatewayCode } from '../../shared/index.ts';
+import type { AppRouter, GatewayCode } from '../../shared/index.ts';
 import { transformer } from '../../shared/index.ts';
 import type { Caller } from '../../worker/context.ts';
 import { handleGatewayRequest } from '../../worker/gateway.ts';
@@ -29,12 +29,13 @@ export async function expectGatewayError(call: Promise<unknown>, code: GatewayCo
     () => expect.unreachable(`expected ${code}, but the call succeeded`),
     (e: unknown) => e,
   );
-  expect(error).toBeInstanceOf(TRPCClientError);
-  const data = (error as TRPCClientError<never>).data as { gatewayCode: string; stack?: unknown } | undefined;
-  expect(data?.gatewayCode, (error as Error).message).toBe(code);
-  expect(data?.stack).toBeUndefined();
-  if (message) expect((error as Error).message).toMatch(message);
-  return error as TRPCClientError<never>;
+  if (!(error instanceof TRPCClientError))
+    return expect.unreachable(`expected a TRPCClientError, got ${error}`);
+  const gatewayError = error as TRPCClientError<AppRouter>;
+  expect(gatewayError.data?.gatewayCode, gatewayError.message).toBe(code);
+  expect(gatewayError.data).not.toHaveProperty('stack');
+  if (message) expect(gatewayError.message).toMatch(message);
+  return gatewayError;
 }
 
 /** A hand-made POST of a batch, for what the typed client would never send. */

@@ -17,7 +17,9 @@ describe('kv.get and kv.getWithMetadata', () => {
     await env.KV.put(key, '{"a":[1,2]}', { metadata: { owner: 'test' } });
     expect(await gateway.kv.get.query({ key })).toBe('{"a":[1,2]}');
     expect(await gateway.kv.get.query({ key, type: 'json', cacheTtl: 60 })).toEqual({ a: [1, 2] });
-    expect(await gateway.kv.get.query({ key, type: 'bytes' })).toEqual(new TextEncoder().encode('{"a":[1,2]}'));
+    expect(await gateway.kv.get.query({ key, type: 'bytes' })).toEqual(
+      new TextEncoder().encode('{"a":[1,2]}'),
+    );
     expect(await gateway.kv.getWithMetadata.query({ key, type: 'json' })).toEqual({
       value: { a: [1, 2] },
       metadata: { owner: 'test' },
@@ -55,7 +57,10 @@ describe('kv.put', () => {
 
   it('refuses an over-size key, value or metadata with LIMIT_EXCEEDED, storing nothing', async () => {
     const key = unique('big');
-    await expectGatewayError(gateway.kv.put.mutate({ key: 'k'.repeat(KV_MAX_KEY_BYTES + 1), value: 'v' }), 'LIMIT_EXCEEDED');
+    await expectGatewayError(
+      gateway.kv.put.mutate({ key: 'k'.repeat(KV_MAX_KEY_BYTES + 1), value: 'v' }),
+      'LIMIT_EXCEEDED',
+    );
     // Multi-byte characters count as their UTF-8 bytes: 171 × 3 bytes = 513.
     await expectGatewayError(gateway.kv.put.mutate({ key: '€'.repeat(171), value: 'v' }), 'LIMIT_EXCEEDED');
     await expectGatewayError(
@@ -72,7 +77,10 @@ describe('kv.put', () => {
   });
 
   it('refuses an expirationTtl under 60 s and the keys "." and ".." with BAD_INPUT', async () => {
-    await expectGatewayError(gateway.kv.put.mutate({ key: unique('ttl'), value: 'v', expirationTtl: 10 }), 'BAD_INPUT');
+    await expectGatewayError(
+      gateway.kv.put.mutate({ key: unique('ttl'), value: 'v', expirationTtl: 10 }),
+      'BAD_INPUT',
+    );
     await expectGatewayError(gateway.kv.put.mutate({ key: '..', value: 'v' }), 'BAD_INPUT');
   });
 

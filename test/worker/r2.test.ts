@@ -59,21 +59,32 @@ describe('r2.put and r2.get', () => {
   it('returns null from put when its condition fails, leaving the object as it was', async () => {
     const key = unique('cput');
     await env.BUCKET.put(key, 'original');
-    const result = await gateway.r2.put.mutate({ key, body: 'replaced', onlyIf: { etagMatches: 'not-the-etag' } });
+    const result = await gateway.r2.put.mutate({
+      key,
+      body: 'replaced',
+      onlyIf: { etagMatches: 'not-the-etag' },
+    });
     expect(result).toBeNull();
     expect(await (await env.BUCKET.get(key))?.text()).toBe('original');
   });
 
   it('refuses an over-size key, body or metadata with LIMIT_EXCEEDED, storing nothing', async () => {
     const key = unique('big');
-    await expectGatewayError(gateway.r2.put.mutate({ key: 'k'.repeat(R2_MAX_KEY_BYTES + 1), body: 'x' }), 'LIMIT_EXCEEDED');
+    await expectGatewayError(
+      gateway.r2.put.mutate({ key: 'k'.repeat(R2_MAX_KEY_BYTES + 1), body: 'x' }),
+      'LIMIT_EXCEEDED',
+    );
     await expectGatewayError(
       gateway.r2.put.mutate({ key, body: new Uint8Array(INLINE_BODY_MAX_BYTES + 1) }),
       'LIMIT_EXCEEDED',
       /body/,
     );
     await expectGatewayError(
-      gateway.r2.put.mutate({ key, body: 'x', customMetadata: { k: 'v'.repeat(R2_MAX_CUSTOM_METADATA_BYTES) } }),
+      gateway.r2.put.mutate({
+        key,
+        body: 'x',
+        customMetadata: { k: 'v'.repeat(R2_MAX_CUSTOM_METADATA_BYTES) },
+      }),
       'LIMIT_EXCEEDED',
     );
     expect(await env.BUCKET.head(key)).toBeNull();

@@ -19,9 +19,9 @@ describe('analyzeSql', () => {
   it('finds the main verb of a WITH statement outside the CTE bodies', () => {
     expect(verbs('WITH a AS (SELECT 1) SELECT * FROM a')).toEqual(['SELECT:r']);
     expect(verbs('WITH a AS (SELECT 1) DELETE FROM t WHERE x IN a')).toEqual(['DELETE:w']);
-    expect(verbs('with recursive c(x) as (select 1 union all select x+1 from c) insert into t select x from c')).toEqual([
-      'INSERT:w',
-    ]);
+    expect(
+      verbs('with recursive c(x) as (select 1 union all select x+1 from c) insert into t select x from c'),
+    ).toEqual(['INSERT:w']);
     expect(verbs('WITH a(x) AS NOT MATERIALIZED (DELETE) UPDATE t SET x = 1')).toEqual(['UPDATE:w']);
     expect(verbs("WITH a AS (SELECT 'x') SELECT replace(x, 'a', 'b') FROM a")).toEqual(['SELECT:r']);
   });

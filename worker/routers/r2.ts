@@ -2,7 +2,9 @@ import { INLINE_BODY_MAX_BYTES, type R2Object as R2ObjectOut, r2 } from '../../s
 import { GatewayError } from '../errors.ts';
 import { procedure, router } from '../trpc.ts';
 
-function definedOnly(record: Record<string, string | undefined>): Record<string, string> {
+function definedOnly(
+  record: { [name: string]: string | undefined } | R2StringChecksums,
+): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [name, value] of Object.entries(record)) if (value !== undefined) out[name] = value;
   return out;
