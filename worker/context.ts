@@ -1,10 +1,12 @@
-/** Who is calling the gateway, as established by the transport that received the request. */
-export interface Caller {
-  /** `outbound`: a container, through `outboundByHost`; `dev`: the local session's token route. */
-  transport: 'outbound' | 'dev' | 'test';
-  /** The container's id (`ctx.containerId`) or another stable name for the caller. */
-  id: string;
-}
+import type { z } from 'zod';
+import type { gateway } from '../shared/index.ts';
+
+/**
+ * Who is calling the gateway, as established by the transport that received the request:
+ * `outbound`, a container through `outboundByHost`, with its `ctx.containerId` as `id`; `dev`, the
+ * local session's token route; `test`, the test suites.
+ */
+export type Caller = z.infer<typeof gateway.info.output>['caller'];
 
 /** The tRPC context: the same router serves every transport; only the caller differs. */
 export interface GatewayContext {

@@ -45,6 +45,7 @@ describe('the router and the client types', () => {
     expectTypeOf(gateway.gateway.info.query).returns.resolves.toEqualTypeOf<{
       contractVersion: string;
       bindings: { d1: string[]; kv: string[]; r2: string[] };
+      caller: { transport: 'outbound' | 'dev' | 'test'; id: string };
     }>();
   });
 

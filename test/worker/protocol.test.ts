@@ -32,6 +32,7 @@ describe('the gateway over HTTP', () => {
     expect(await gateway.gateway.info.query()).toEqual({
       contractVersion: CONTRACT_VERSION,
       bindings: { d1: ['DB'], kv: ['KV'], r2: ['BUCKET'] },
+      caller: { transport: 'test', id: 'vitest' },
     });
   });
 

@@ -1,0 +1,33 @@
+import type { Server } from 'node:http';
+import { serve } from '@hono/node-server';
+import { CONTAINER_PORT } from '../shared/transport.ts';
+import { createApp } from './app.ts';
+import { gatewayFromEnv } from './gateway.ts';
+
+// How long a stop waits for requests under way before it closes their connections.
+const DRAIN_TIMEOUT_MS = Number(process.env.DRAIN_TIMEOUT_MS ?? 10_000);
+
+const app = createApp(gatewayFromEnv());
+const server = serve(
+  {
+    fetch: app.fetch,
+    port: Number(process.env.PORT ?? CONTAINER_PORT),
+    // Inside a Container the Worker connects from outside the loopback; locally, pass HOST=127.0.0.1.
+    hostname: process.env.HOST ?? '0.0.0.0',
+  },
+  (info) => console.log(JSON.stringify({ event: 'listening', url: `http://${info.address}:${info.port}` })),
+) as Server;
+
+/** Stops taking connections, lets requests under way finish, then exits. */
+function stop(signal: NodeJS.Signals): void {
+  console.log(JSON.stringify({ event: 'stopping', signal }));
+  server.close(() => process.exit(0));
+  server.closeIdleConnections();
+  setTimeout(() => {
+    server.closeAllConnections();
+    process.exit(1);
+  }, DRAIN_TIMEOUT_MS).unref();
+}
+
+process.once('SIGTERM', stop);
+process.once('SIGINT', stop);

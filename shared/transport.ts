@@ -1,0 +1,22 @@
+/**
+ * Where the pieces find each other. The container reaches the gateway at `GATEWAY_URL`, a host the
+ * Worker intercepts (`outboundByHost`): it never leaves Cloudflare and needs no secret.
+ */
+
+/** The host the container calls; the Backend container class intercepts it. */
+export const GATEWAY_HOST = 'gateway.internal';
+/** The gateway's path on that host. */
+export const GATEWAY_PATH = '/trpc';
+/** The container's default gateway URL. */
+export const DEFAULT_GATEWAY_URL = `http://${GATEWAY_HOST}${GATEWAY_PATH}`;
+/**
+ * The local session's gateway route on the Worker (no Docker, so no outbound interception). It exists
+ * only while `GATEWAY_DEV_TOKEN` is set, from `.dev.vars`.
+ */
+export const DEV_GATEWAY_PATH = '/__gateway/trpc';
+/** The shortest `GATEWAY_DEV_TOKEN` the Worker and `npm start` accept. */
+export const DEV_TOKEN_MIN_LENGTH = 32;
+/** The port the container's HTTP API listens on (the Container class's `defaultPort`). */
+export const CONTAINER_PORT = 8000;
+/** The container's readiness route. */
+export const HEALTH_PATH = '/health';

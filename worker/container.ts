@@ -1,0 +1,21 @@
+import { Container, type OutboundHandlerContext } from '@cloudflare/containers';
+import { CONTAINER_PORT, GATEWAY_HOST, GATEWAY_PATH, HEALTH_PATH } from '../shared/transport.ts';
+import { handleGatewayRequest } from './gateway.ts';
+
+/**
+ * The container running the Node API (container/). Its requests to `http://gateway.internal` never
+ * leave the Worker: `outboundByHost` hands them to the gateway with the container's id as the
+ * caller, so the container holds no secret. Nothing else on the internet is reachable.
+ */
+export class Backend extends Container<Env> {
+  override defaultPort = CONTAINER_PORT;
+  override sleepAfter = '30m';
+  override enableInternet = false;
+  // Readiness: the API's health route (`host/path`, as the Container class fetches it).
+  override pingEndpoint = `localhost${HEALTH_PATH}`;
+
+  static override outboundByHost = {
+    [GATEWAY_HOST]: (request: Request, env: Env, ctx: OutboundHandlerContext) =>
+      handleGatewayRequest(request, env, { transport: 'outbound', id: ctx.containerId }, GATEWAY_PATH),
+  };
+}

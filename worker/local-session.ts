@@ -1,0 +1,61 @@
+import { DEV_GATEWAY_PATH, DEV_TOKEN_MIN_LENGTH } from '../shared/transport.ts';
+import type { LocalSessionVars, WorkerEnv } from './env.ts';
+import { handleGatewayRequest } from './gateway.ts';
+
+const NOT_FOUND = () => new Response('Not found', { status: 404 });
+
+/** Compares in time that depends on the lengths only, not on where the strings differ. */
+async function sameSecret(a: string, b: string): Promise<boolean> {
+  const encoder = new TextEncoder();
+  const [da, db] = await Promise.all([
+    crypto.subtle.digest('SHA-256', encoder.encode(a)),
+    crypto.subtle.digest('SHA-256', encoder.encode(b)),
+  ]);
+  return crypto.subtle.timingSafeEqual(da, db);
+}
+
+/**
+ * `/__gateway/trpc`: the gateway for the local session's container process, which has no outbound
+ * interception without Docker. It exists only while `GATEWAY_DEV_TOKEN` is set; without it the
+ * path is a 404 like any other.
+ */
+export async function serveDevGateway(request: Request, env: WorkerEnv): Promise<Response> {
+  const token = env.GATEWAY_DEV_TOKEN;
+  if (!token) return NOT_FOUND();
+  if (token.length < DEV_TOKEN_MIN_LENGTH) {
+    console.error(
+      `GATEWAY_DEV_TOKEN is shorter than ${DEV_TOKEN_MIN_LENGTH} characters: the dev gateway is off`,
+    );
+    return new Response(`GATEWAY_DEV_TOKEN must be at least ${DEV_TOKEN_MIN_LENGTH} characters`, {
+      status: 500,
+    });
+  }
+  const presented = /^Bearer (.+)$/.exec(request.headers.get('authorization') ?? '')?.[1] ?? '';
+  if (!(await sameSecret(presented, token))) {
+    return Response.json(
+      {
+        error: {
+          message: 'missing or wrong bearer token',
+          data: { gatewayCode: 'UNAUTHORIZED', httpStatus: 401 },
+        },
+      },
+      { status: 401, headers: { 'www-authenticate': 'Bearer' } },
+    );
+  }
+  return handleGatewayRequest(request, env, { transport: 'dev', id: 'local-session' }, DEV_GATEWAY_PATH);
+}
+
+/** Whether a path is the dev gateway's. */
+export function isDevGatewayPath(pathname: string): boolean {
+  return pathname === DEV_GATEWAY_PATH || pathname.startsWith(`${DEV_GATEWAY_PATH}/`);
+}
+
+/** `/api/*` to the local container process, when the session set `CONTAINER_DEV_URL`. */
+export function forwardToDevContainer(
+  request: Request,
+  vars: Required<Pick<LocalSessionVars, 'CONTAINER_DEV_URL'>>,
+) {
+  const url = new URL(request.url);
+  const target = new URL(url.pathname + url.search, vars.CONTAINER_DEV_URL);
+  return fetch(new Request(target, request));
+}
