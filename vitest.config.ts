@@ -23,6 +23,16 @@ export default defineConfig({
           setupFiles: ['test/worker/apply-migrations.ts'],
         },
       },
+      {
+        // Tier (b): the Worker under wrangler's dev server and the container as a Node process.
+        test: {
+          name: 'e2e',
+          environment: 'node',
+          include: ['test/e2e/**/*.test.ts'],
+          testTimeout: 60_000,
+          hookTimeout: 90_000,
+        },
+      },
     ],
   },
 });

@@ -1,0 +1,141 @@
+/**
+ * The local session without Docker (DESIGN.md, path 3): the Worker under wrangler's dev server with
+ * miniflare's local D1, KV and R2, and container/ as a plain Node process that it forwards `/api/*`
+ * to. The container reaches the gateway at `/__gateway/trpc` with the session's bearer token.
+ *
+ * Used by `npm start` (scripts/start.ts) and by the end-to-end tests, which start it on ephemeral
+ * ports with a state directory of their own.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import path from 'node:path';
+import { createInterface } from 'node:readline';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { unstable_startWorker } from 'wrangler';
+import { DEV_GATEWAY_PATH, HEALTH_PATH } from '../shared/transport.ts';
+
+export const ROOT = path.resolve(import.meta.dirname, '..');
+const WRANGLER = path.join(ROOT, 'node_modules', '.bin', 'wrangler');
+const READY_TIMEOUT_MS = 30_000;
+const STOP_TIMEOUT_MS = 12_000;
+
+export interface LocalSessionOptions {
+  /** The Worker's port on 127.0.0.1; 0 for any free one. */
+  port: number;
+  /** The container process's port on 127.0.0.1. */
+  containerPort: number;
+  /** The dev gateway's bearer token (GATEWAY_DEV_TOKEN). */
+  token: string;
+  /** Where local D1/KV/R2 data lives; wrangler's `.wrangler/state` when absent. */
+  persistTo?: string | undefined;
+  /** Receives each line the Worker's tooling and the container print. */
+  log?: (source: 'migrations' | 'container', line: string) => void;
+}
+
+export interface LocalSession {
+  /** The Worker's public URL. */
+  url: URL;
+  /** The container process (its own process group). */
+  container: ChildProcess;
+  /** Stops the container (letting requests under way finish) and the Worker. */
+  stop(): Promise<void>;
+}
+
+function pipeLines(child: ChildProcess, source: 'migrations' | 'container', log: LocalSessionOptions['log']) {
+  for (const stream of [child.stdout, child.stderr]) {
+    if (stream) createInterface({ input: stream }).on('line', (line) => log?.(source, line));
+  }
+}
+
+/** Applies migrations/ to the local D1 database, as `wrangler d1 migrations apply DB --local`. */
+export async function applyMigrations(
+  options: Pick<LocalSessionOptions, 'persistTo' | 'log'>,
+): Promise<void> {
+  const args = ['d1', 'migrations', 'apply', 'DB', '--local'];
+  if (options.persistTo) args.push('--persist-to', options.persistTo);
+  const child = spawn(WRANGLER, args, {
+    cwd: ROOT,
+    env: { ...process.env, WRANGLER_SEND_METRICS: 'false', CI: 'true' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  pipeLines(child, 'migrations', options.log);
+  const [code] = (await once(child, 'exit')) as [number | null];
+  if (code !== 0) throw new Error(`applying the migrations failed (wrangler exited with ${code})`);
+}
+
+/** Polls a URL until it answers 2xx, or throws after `timeoutMs`. */
+export async function waitForOk(url: URL, timeoutMs = READY_TIMEOUT_MS, isAlive: () => boolean = () => true) {
+  const deadline = Date.now() + timeoutMs;
+  let last = 'no answer';
+  while (Date.now() < deadline && isAlive()) {
+    try {
+      const response = await fetch(url, { signal: AbortSignal.timeout(2_000) });
+      if (response.ok) return;
+      last = `HTTP ${response.status}`;
+    } catch (error) {
+      last = String((error as Error).cause ?? error);
+    }
+    await sleep(100);
+  }
+  throw new Error(`${url} did not answer in time (${last})`);
+}
+
+/** Sends a signal to a child's whole process group, and SIGKILL if it has not exited in time. */
+export async function stopProcessGroup(child: ChildProcess, timeoutMs = STOP_TIMEOUT_MS): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined) return;
+  const exited = once(child, 'exit');
+  process.kill(-child.pid, 'SIGTERM');
+  const timer = setTimeout(() => child.pid && process.kill(-child.pid, 'SIGKILL'), timeoutMs);
+  await exited;
+  clearTimeout(timer);
+}
+
+export async function startLocalSession(options: LocalSessionOptions): Promise<LocalSession> {
+  await applyMigrations(options);
+  const containerUrl = `http://127.0.0.1:${options.containerPort}`;
+  const worker = await unstable_startWorker({
+    config: path.join(ROOT, 'wrangler.toml'),
+    bindings: {
+      CONTAINER_DEV_URL: { type: 'plain_text', value: containerUrl },
+      GATEWAY_DEV_TOKEN: { type: 'secret_text', value: options.token },
+    },
+    dev: {
+      server: { hostname: '127.0.0.1', port: options.port },
+      inspector: false,
+      enableContainers: false,
+      ...(options.persistTo ? { persist: options.persistTo } : {}),
+    },
+  });
+  let container: ChildProcess | undefined;
+  try {
+    const url = await worker.url;
+    container = spawn(process.execPath, [path.join(ROOT, 'container', 'server.ts')], {
+      cwd: ROOT,
+      // Its own process group, so that stopping it stops all it started.
+      detached: true,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: {
+        ...process.env,
+        HOST: '127.0.0.1',
+        PORT: String(options.containerPort),
+        GATEWAY_URL: new URL(DEV_GATEWAY_PATH, url).href,
+        GATEWAY_TOKEN: options.token,
+      },
+    });
+    pipeLines(container, 'container', options.log);
+    const running = container;
+    await waitForOk(new URL(HEALTH_PATH, containerUrl), READY_TIMEOUT_MS, () => running.exitCode === null);
+    return {
+      url,
+      container: running,
+      async stop() {
+        await stopProcessGroup(running);
+        await worker.dispose();
+      },
+    };
+  } catch (error) {
+    if (container) await stopProcessGroup(container);
+    await worker.dispose();
+    throw error;
+  }
+}

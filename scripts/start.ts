@@ -1,0 +1,102 @@
+/**
+ * `npm start`: the local session. Writes `.dev.vars` with a random token when it is missing,
+ * applies the migrations locally, starts the Worker and the container process, waits until
+ * `/api/users` answers through both, and stops both on Ctrl-C or SIGTERM.
+ *
+ * Environment: PORT (the Worker's, default 8787), CONTAINER_PORT (used when .dev.vars is written,
+ * default 8000), DEV_VARS (default ./.dev.vars), PERSIST_TO (default wrangler's .wrangler/state).
+ */
+import { randomBytes } from 'node:crypto';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { parseEnv } from 'node:util';
+import { CONTAINER_PORT, DEV_TOKEN_MIN_LENGTH } from '../shared/transport.ts';
+import { type LocalSession, ROOT, startLocalSession, waitForOk } from './local-session.ts';
+
+process.env.WRANGLER_SEND_METRICS ??= 'false';
+
+const port = Number(process.env.PORT ?? 8787);
+const devVarsPath = path.resolve(ROOT, process.env.DEV_VARS ?? '.dev.vars');
+
+/** Reads .dev.vars, adding what is missing; refuses a token that is too short. */
+function loadDevVars(): { token: string; containerPort: number } {
+  const text = existsSync(devVarsPath) ? readFileSync(devVarsPath, 'utf8') : '';
+  const vars = parseEnv(text) as Record<string, string | undefined>;
+  const additions: string[] = [];
+  if (!vars.CONTAINER_DEV_URL) {
+    vars.CONTAINER_DEV_URL = `http://127.0.0.1:${process.env.CONTAINER_PORT ?? CONTAINER_PORT}`;
+    additions.push(`CONTAINER_DEV_URL=${vars.CONTAINER_DEV_URL}`);
+  }
+  if (vars.GATEWAY_DEV_TOKEN === undefined) {
+    vars.GATEWAY_DEV_TOKEN = randomBytes(32).toString('hex');
+    additions.push(`GATEWAY_DEV_TOKEN=${vars.GATEWAY_DEV_TOKEN}`);
+  }
+  if (additions.length) {
+    const header = text
+      ? ''
+      : '# Local session only (npm start). Never in wrangler.toml. See .dev.vars.example.\n';
+    const separator = text && !text.endsWith('\n') ? '\n' : '';
+    writeFileSync(devVarsPath, `${text}${separator}${header}${additions.join('\n')}\n`, { mode: 0o600 });
+    console.log(
+      `Wrote ${path.relative(ROOT, devVarsPath) || devVarsPath}: ${additions.map((a) => a.split('=')[0]).join(', ')}`,
+    );
+  }
+  if (vars.GATEWAY_DEV_TOKEN.length < DEV_TOKEN_MIN_LENGTH) {
+    throw new Error(
+      `GATEWAY_DEV_TOKEN in ${devVarsPath} is shorter than ${DEV_TOKEN_MIN_LENGTH} characters; remove it and a new one is made`,
+    );
+  }
+  const containerUrl = new URL(vars.CONTAINER_DEV_URL);
+  if (containerUrl.hostname !== '127.0.0.1' && containerUrl.hostname !== 'localhost') {
+    throw new Error(`CONTAINER_DEV_URL must point at this machine (127.0.0.1), not ${containerUrl.host}`);
+  }
+  return { token: vars.GATEWAY_DEV_TOKEN, containerPort: Number(containerUrl.port || 80) };
+}
+
+async function main(): Promise<void> {
+  const { token, containerPort } = loadDevVars();
+  let session: LocalSession | undefined;
+  let stopping: string | undefined;
+  const stop = async (reason: string, code: number) => {
+    if (stopping) return;
+    stopping = reason;
+    if (!session) return; // still starting: stopped as soon as the start returns
+    console.log(`Stopping (${reason})...`);
+    await session.stop();
+    console.log('Stopped.');
+    process.exit(code);
+  };
+  // Installed before anything starts, so that Ctrl-C during the start leaves no process behind.
+  process.once('SIGINT', () => void stop('SIGINT', 0));
+  process.once('SIGTERM', () => void stop('SIGTERM', 0));
+
+  session = await startLocalSession({
+    port,
+    containerPort,
+    token,
+    persistTo: process.env.PERSIST_TO,
+    log: (source, line) => console.log(`[${source}] ${line}`),
+  });
+  if (stopping) {
+    const reason = stopping;
+    stopping = undefined;
+    return stop(reason, 0);
+  }
+  session.container.once('exit', (code) => void stop(`the container process exited with ${code}`, 1));
+
+  const users = new URL('/api/users', session.url);
+  try {
+    await waitForOk(users);
+  } catch (error) {
+    await stop('not ready', 1);
+    throw error;
+  }
+  console.log(
+    `\nLocal session ready: ${users.href}\n  try: curl -X POST ${users.href} -H 'content-type: application/json' -d '{"email":"ada@example.com","name":"Ada"}'\n`,
+  );
+}
+
+main().catch((error: unknown) => {
+  console.error(`npm start failed: ${(error as Error).message}`);
+  process.exit(1);
+});

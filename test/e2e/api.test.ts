@@ -1,0 +1,116 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type LocalSession, startLocalSession } from '../../scripts/local-session.ts';
+import { createGatewayClient } from '../../shared/client.ts';
+import { DEV_GATEWAY_PATH } from '../../shared/transport.ts';
+import { freePort } from './helpers.ts';
+
+// Tier (b): the Worker under wrangler's dev server on an ephemeral port, the container as a real
+// Node process, real HTTP between them. Only Docker is missing: the Worker forwards /api/* to the
+// process instead of a Container, and the container calls the token route instead of the
+// intercepted gateway.internal (whose handler is tested in test/worker/transports.test.ts).
+
+let session: LocalSession;
+let state: string;
+const token = randomBytes(32).toString('hex');
+const api = (pathname: string) => new URL(pathname, session.url);
+const email = () => `${randomUUID()}@example.com`;
+const post = (body: unknown) =>
+  fetch(api('/api/users'), {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+
+beforeAll(async () => {
+  state = mkdtempSync(path.join(tmpdir(), 'binding-gateway-e2e-'));
+  session = await startLocalSession({ port: 0, containerPort: await freePort(), token, persistTo: state });
+});
+
+afterAll(async () => {
+  await session?.stop();
+  rmSync(state, { recursive: true, force: true });
+});
+
+describe('/api/users through the Worker, the container and the gateway', () => {
+  it('creates a user (201) and lists users newest first', async () => {
+    const [first, second] = [email(), email()];
+    const created = await post({ email: first, name: 'First' });
+    expect(created.status).toBe(201);
+    expect(await created.json()).toMatchObject({ success: true, user: { email: first, name: 'First' } });
+    expect((await post({ email: second })).status).toBe(201);
+
+    const list = await fetch(api('/api/users'));
+    expect(list.status).toBe(200);
+    const { users } = (await list.json()) as { users: { email: string; id: number; created_at: string }[] };
+    const emails = users.map((u) => u.email);
+    expect(emails.indexOf(second)).toBeLessThan(emails.indexOf(first));
+    expect(users.find((u) => u.email === first)?.created_at).toMatch(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d$/);
+  });
+
+  it('answers 400 when the email is missing or not an address, storing nothing', async () => {
+    const missing = await post({ name: 'No Email' });
+    expect(missing.status).toBe(400);
+    expect(await missing.json()).toEqual({ error: 'email is required' });
+    const invalid = await post({ email: 'not-an-address' });
+    expect(invalid.status).toBe(400);
+    const notJson = await fetch(api('/api/users'), { method: 'POST', body: '{' });
+    expect(notJson.status).toBe(400);
+  });
+
+  it('answers 409 with a clear message for a duplicate email, keeping the first user', async () => {
+    const address = email();
+    expect((await post({ email: address, name: 'Original' })).status).toBe(201);
+    const duplicate = await post({ email: address, name: 'Copy' });
+    expect(duplicate.status).toBe(409);
+    expect(await duplicate.json()).toEqual({ error: `a user with the email ${address} already exists` });
+    const { users } = (await (await fetch(api('/api/users'))).json()) as {
+      users: { email: string; name: string }[];
+    };
+    expect(users.filter((u) => u.email === address).map((u) => u.name)).toEqual(['Original']);
+  });
+
+  it('allows any origin, as the original API did', async () => {
+    const preflight = await fetch(api('/api/users'), {
+      method: 'OPTIONS',
+      headers: { origin: 'https://app.example', 'access-control-request-method': 'POST' },
+    });
+    expect(preflight.status).toBe(204);
+    expect(preflight.headers.get('access-control-allow-origin')).toBe('*');
+  });
+});
+
+describe('no public path reaches the gateway', () => {
+  const info = (pathname: string, headers: Record<string, string> = {}) =>
+    fetch(api(`${pathname}/gateway.info?batch=1`), {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...headers },
+      body: JSON.stringify({ 0: { json: null } }),
+    });
+
+  it.each(['/trpc', '/internal/db', '/internal', '/gateway'])('answers 404 at %s', async (pathname) => {
+    expect((await info(pathname)).status).toBe(404);
+  });
+
+  it('answers the original /internal/db/query with 404', async () => {
+    const response = await fetch(api('/internal/db/query'), {
+      method: 'POST',
+      body: JSON.stringify({ sql: 'SELECT * FROM users' }),
+    });
+    expect(response.status).toBe(404);
+  });
+
+  it('answers the dev route with 401 without the token or with a wrong one', async () => {
+    expect((await info(DEV_GATEWAY_PATH)).status).toBe(401);
+    expect((await info(DEV_GATEWAY_PATH, { authorization: `Bearer ${'0'.repeat(64)}` })).status).toBe(401);
+    expect((await info(DEV_GATEWAY_PATH, { authorization: token })).status).toBe(401);
+  });
+
+  it('serves the dev route to the session token, with the caller marked as the local session', async () => {
+    const gateway = createGatewayClient({ url: api(DEV_GATEWAY_PATH).href, token });
+    expect((await gateway.gateway.info.query()).caller).toEqual({ transport: 'dev', id: 'local-session' });
+  });
+});
