@@ -22,7 +22,9 @@ const server = serve(
 function stop(signal: NodeJS.Signals): void {
   console.log(JSON.stringify({ event: 'stopping', signal }));
   server.close(() => process.exit(0));
-  server.closeIdleConnections();
+  // close() ends the connections idle now; a keep-alive connection whose request is under way turns
+  // idle only when its response is sent, so look again until none is left.
+  setInterval(() => server.closeIdleConnections(), 50).unref();
   setTimeout(() => {
     server.closeAllConnections();
     process.exit(1);

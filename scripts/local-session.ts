@@ -90,6 +90,15 @@ export async function stopProcessGroup(child: ChildProcess, timeoutMs = STOP_TIM
   clearTimeout(timer);
 }
 
+function stopProcessGroupNow(child: ChildProcess): void {
+  if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined) return;
+  try {
+    process.kill(-child.pid, 'SIGKILL');
+  } catch {
+    // Already gone.
+  }
+}
+
 export async function startLocalSession(options: LocalSessionOptions): Promise<LocalSession> {
   await applyMigrations(options);
   const containerUrl = `http://127.0.0.1:${options.containerPort}`;
@@ -124,11 +133,16 @@ export async function startLocalSession(options: LocalSessionOptions): Promise<L
     });
     pipeLines(container, 'container', options.log);
     const running = container;
+    // If this process exits without stop() (an uncaught error, a handler that exits at once), the
+    // container, in a process group of its own, must not outlive it.
+    const killOnExit = () => stopProcessGroupNow(running);
+    process.once('exit', killOnExit);
     await waitForOk(new URL(HEALTH_PATH, containerUrl), READY_TIMEOUT_MS, () => running.exitCode === null);
     return {
       url,
       container: running,
       async stop() {
+        process.off('exit', killOnExit);
         await stopProcessGroup(running);
         await worker.dispose();
       },

@@ -66,9 +66,15 @@ async function main(): Promise<void> {
     console.log('Stopped.');
     process.exit(code);
   };
-  // Installed before anything starts, so that Ctrl-C during the start leaves no process behind.
-  process.once('SIGINT', () => void stop('SIGINT', 0));
-  process.once('SIGTERM', () => void stop('SIGTERM', 0));
+  // Installed before anything starts, so that Ctrl-C during the start leaves no process behind, and
+  // again after: wrangler adds handlers of its own that exit at once, before the container is stopped.
+  const handleSignals = () => {
+    for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+      process.removeAllListeners(signal);
+      process.once(signal, () => void stop(signal, 0));
+    }
+  };
+  handleSignals();
 
   session = await startLocalSession({
     port,
@@ -77,6 +83,7 @@ async function main(): Promise<void> {
     persistTo: process.env.PERSIST_TO,
     log: (source, line) => console.log(`[${source}] ${line}`),
   });
+  handleSignals();
   if (stopping) {
     const reason = stopping;
     stopping = undefined;

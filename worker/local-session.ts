@@ -1,5 +1,5 @@
 import { DEV_GATEWAY_PATH, DEV_TOKEN_MIN_LENGTH } from '../shared/transport.ts';
-import type { LocalSessionVars, WorkerEnv } from './env.ts';
+import type { WorkerEnv } from './env.ts';
 import { handleGatewayRequest } from './gateway.ts';
 
 const NOT_FOUND = () => new Response('Not found', { status: 404 });
@@ -50,12 +50,8 @@ export function isDevGatewayPath(pathname: string): boolean {
   return pathname === DEV_GATEWAY_PATH || pathname.startsWith(`${DEV_GATEWAY_PATH}/`);
 }
 
-/** `/api/*` to the local container process, when the session set `CONTAINER_DEV_URL`. */
-export function forwardToDevContainer(
-  request: Request,
-  vars: Required<Pick<LocalSessionVars, 'CONTAINER_DEV_URL'>>,
-) {
+/** `/api/*` to the local session's container process, at `CONTAINER_DEV_URL`. */
+export function forwardToDevContainer(request: Request, containerUrl: string): Promise<Response> {
   const url = new URL(request.url);
-  const target = new URL(url.pathname + url.search, vars.CONTAINER_DEV_URL);
-  return fetch(new Request(target, request));
+  return fetch(new Request(new URL(url.pathname + url.search, containerUrl), request));
 }

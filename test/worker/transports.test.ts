@@ -42,3 +42,12 @@ describe('the public fetch handler', () => {
     expect(response.status).toBe(404);
   });
 });
+
+describe('/api/* without a container', () => {
+  it('answers 503 with a clear message when the container cannot be started', async () => {
+    // Containers are disabled here (no Docker), as when a Container fails to start.
+    const response = await SELF.fetch('http://example.com/api/users');
+    expect(response.status).toBe(503);
+    expect(await response.json()).toEqual({ error: 'the API container is not reachable; try again shortly' });
+  });
+});

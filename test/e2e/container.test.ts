@@ -1,0 +1,83 @@
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { cpSync, mkdtempSync, rmSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ROOT, waitForOk } from '../../scripts/local-session.ts';
+import { freePort } from './helpers.ts';
+
+// The Dockerfile's steps without Docker (no engine here): build the bundle, copy only it to an
+// empty directory (as the runtime stage does, no node_modules), start it, ask its health route.
+
+const run = promisify(execFile);
+let image: string;
+let slowGateway: Server;
+let gatewayUrl: string;
+
+beforeAll(async () => {
+  await run('npm', ['run', 'build:container'], { cwd: ROOT });
+  image = mkdtempSync(path.join(tmpdir(), 'binding-gateway-image-'));
+  cpSync(path.join(ROOT, 'dist', 'container'), image, { recursive: true });
+  // A gateway that takes 800 ms to answer (with a retryable error), to hold a request in flight.
+  slowGateway = createServer((_request, response) => {
+    setTimeout(() => {
+      response.writeHead(503, { 'content-type': 'application/json' });
+      response.end(
+        JSON.stringify([
+          { error: { json: { message: 'slow', code: -32603, data: { gatewayCode: 'UNAVAILABLE' } } } },
+        ]),
+      );
+    }, 800);
+  });
+  slowGateway.listen(0, '127.0.0.1');
+  await once(slowGateway, 'listening');
+  const address = slowGateway.address();
+  gatewayUrl = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}/trpc`;
+});
+
+afterAll(() => {
+  slowGateway?.close();
+  if (image) rmSync(image, { recursive: true, force: true });
+});
+
+async function startImage(): Promise<{ child: ChildProcess; port: number }> {
+  const port = await freePort();
+  const child = spawn(process.execPath, ['server.mjs'], {
+    cwd: image,
+    env: {
+      PATH: process.env.PATH,
+      NODE_ENV: 'production',
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      GATEWAY_URL: gatewayUrl,
+    },
+    stdio: 'ignore',
+  });
+  await waitForOk(new URL(`http://127.0.0.1:${port}/health`), 10_000, () => child.exitCode === null);
+  return { child, port };
+}
+
+describe('the container image steps', () => {
+  it('run the bundle with no node_modules beside it and answer the health route', async () => {
+    const { child, port } = await startImage();
+    const health = await fetch(`http://127.0.0.1:${port}/health`);
+    expect(await health.json()).toEqual({ ok: true });
+    child.kill('SIGTERM');
+    expect(await once(child, 'exit')).toEqual([0, null]);
+  });
+
+  it('finish a request under way on SIGTERM before exiting', async () => {
+    const { child, port } = await startImage();
+    const inFlight = fetch(`http://127.0.0.1:${port}/api/users`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    child.kill('SIGTERM');
+    const response = await inFlight;
+    // The slow gateway's retryable failure, answered in full rather than a dropped connection.
+    expect(response.status).toBe(503);
+    expect(await response.json()).toMatchObject({ code: 'UNAVAILABLE' });
+    expect(await once(child, 'exit')).toEqual([0, null]);
+  });
+});
