@@ -62,3 +62,12 @@ export async function isListening(port: number): Promise<boolean> {
     return false;
   }
 }
+
+/** A process's command line, for messages. */
+export function commandLine(pid: number): string {
+  try {
+    return `${pid}: ${readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ').trim()}`;
+  } catch {
+    return `${pid}: (gone)`;
+  }
+}

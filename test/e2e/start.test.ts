@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { ROOT } from '../../scripts/local-session.ts';
-import { descendants, freePort, isAlive, isListening } from './helpers.ts';
+import { commandLine, descendants, freePort, isAlive, isListening } from './helpers.ts';
 
 // `npm start` as a user runs it: a fresh .dev.vars, migrations, both processes, and Ctrl-C (SIGINT).
 
@@ -34,46 +34,54 @@ function runStart(env: Record<string, string>) {
 }
 
 describe('npm start', () => {
-  it('serves /api/users through the Worker, and SIGINT leaves no process behind', async () => {
-    const dir = mkdtempSync(path.join(tmpdir(), 'binding-gateway-start-'));
-    dirs.push(dir);
-    const [port, containerPort] = [await freePort(), await freePort()];
-    const devVars = path.join(dir, '.dev.vars');
-    const { child, output } = runStart({
-      PORT: String(port),
-      CONTAINER_PORT: String(containerPort),
-      DEV_VARS: devVars,
-      PERSIST_TO: path.join(dir, 'state'),
-    });
+  it.each(['SIGINT', 'SIGTERM'] as const)(
+    'serves /api/users through the Worker, and %s leaves no process behind',
+    async (signal) => {
+      const dir = mkdtempSync(path.join(tmpdir(), 'binding-gateway-start-'));
+      dirs.push(dir);
+      const [port, containerPort] = [await freePort(), await freePort()];
+      const devVars = path.join(dir, '.dev.vars');
+      const { child, output } = runStart({
+        PORT: String(port),
+        CONTAINER_PORT: String(containerPort),
+        DEV_VARS: devVars,
+        PERSIST_TO: path.join(dir, 'state'),
+      });
 
-    await vi.waitFor(() => expect(output()).toContain('Local session ready'), {
-      timeout: 45_000,
-      interval: 200,
-    });
-    expect(output()).toContain(`http://127.0.0.1:${port}/api/users`);
-    const vars = readFileSync(devVars, 'utf8');
-    expect(vars).toMatch(/^GATEWAY_DEV_TOKEN=[0-9a-f]{64}$/m);
-    expect(vars).toContain(`CONTAINER_DEV_URL=http://127.0.0.1:${containerPort}`);
+      await vi.waitFor(() => expect(output()).toContain('Local session ready'), {
+        timeout: 45_000,
+        interval: 200,
+      });
+      expect(output()).toContain(`http://127.0.0.1:${port}/api/users`);
+      const vars = readFileSync(devVars, 'utf8');
+      expect(vars).toMatch(/^GATEWAY_DEV_TOKEN=[0-9a-f]{64}$/m);
+      expect(vars).toContain(`CONTAINER_DEV_URL=http://127.0.0.1:${containerPort}`);
 
-    const created = await fetch(`http://127.0.0.1:${port}/api/users`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ email: 'ada@example.com', name: 'Ada' }),
-    });
-    expect(created.status).toBe(201);
-    const listed = (await (await fetch(`http://127.0.0.1:${port}/api/users`)).json()) as { users: unknown[] };
-    expect(listed.users).toHaveLength(1);
+      const created = await fetch(`http://127.0.0.1:${port}/api/users`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ email: 'ada@example.com', name: 'Ada' }),
+      });
+      expect(created.status).toBe(201);
+      const listed = (await (await fetch(`http://127.0.0.1:${port}/api/users`)).json()) as {
+        users: unknown[];
+      };
+      expect(listed.users).toHaveLength(1);
 
-    const started = descendants(child.pid as number);
-    expect(started.length).toBeGreaterThanOrEqual(2); // at least workerd and the container process
-    child.kill('SIGINT');
-    const [code] = (await once(child, 'exit')) as [number | null];
-    expect(code).toBe(0);
-    expect(output()).toContain('Stopped.');
-    expect(started.filter(isAlive)).toEqual([]);
-    expect(await isListening(port)).toBe(false);
-    expect(await isListening(containerPort)).toBe(false);
-  });
+      const started = descendants(child.pid as number);
+      expect(started.length).toBeGreaterThanOrEqual(2); // at least workerd and the container process
+      child.kill(signal);
+      const [code] = (await once(child, 'exit')) as [number | null];
+      expect(code).toBe(0);
+      expect(output()).toContain('Stopped.');
+      // Helpers such as esbuild's service process end when their parent's pipes close: allow a moment.
+      await vi.waitFor(() => expect(started.filter(isAlive).map(commandLine)).toEqual([]), {
+        timeout: 5_000,
+      });
+      expect(await isListening(port)).toBe(false);
+      expect(await isListening(containerPort)).toBe(false);
+    },
+  );
 
   it('refuses to start with a GATEWAY_DEV_TOKEN shorter than 32 characters', async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'binding-gateway-start-'));
