@@ -9,6 +9,7 @@
  */
 
 export type { AppRouter } from '../worker/router.ts';
+export * from './bindings.ts';
 export * from './errors.ts';
 export * from './limits.ts';
 export * from './schemas/common.ts';

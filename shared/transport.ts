@@ -20,3 +20,11 @@ export const DEV_TOKEN_MIN_LENGTH = 32;
 export const CONTAINER_PORT = 8000;
 /** The container's readiness route. */
 export const HEALTH_PATH = '/health';
+
+/**
+ * D1 sessions (`withSession`) over the gateway: the client sends the session's constraint or latest
+ * bookmark in this request header; the gateway runs the request's D1 calls in that session and answers
+ * with the session's new bookmark in the response header.
+ */
+export const D1_SESSION_HEADER = 'x-gateway-d1-session';
+export const D1_BOOKMARK_HEADER = 'x-gateway-d1-bookmark';

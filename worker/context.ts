@@ -12,4 +12,10 @@ export type Caller = z.infer<typeof gateway.info.output>['caller'];
 export interface GatewayContext {
   env: Env;
   caller: Caller;
+  /** The D1 session constraint or bookmark the request carries (`x-gateway-d1-session`), if any. */
+  d1Session: string | undefined;
+  /** The request's D1 sessions, one per database, opened on first use. */
+  d1Sessions: Map<string, D1DatabaseSession>;
+  /** The response's headers (the session bookmark goes here). */
+  resHeaders: Headers;
 }

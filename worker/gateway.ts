@@ -1,5 +1,6 @@
 import { fetchRequestHandler } from '@trpc/server/adapters/fetch';
 import { GATEWAY_MAX_BATCH_SIZE } from '../shared/index.ts';
+import { D1_SESSION_HEADER } from '../shared/transport.ts';
 import type { Caller } from './context.ts';
 import { GatewayError, gatewayCodeOfError } from './errors.ts';
 import { appRouter } from './router.ts';
@@ -30,14 +31,20 @@ export function handleGatewayRequest(
     router: appRouter,
     allowMethodOverride: true,
     maxBatchSize: GATEWAY_MAX_BATCH_SIZE,
-    createContext({ req }) {
+    createContext({ req, resHeaders }) {
       if (req.method !== 'POST')
         throw new GatewayError('METHOD_NOT_ALLOWED', 'the gateway answers POST only');
       const type = req.headers.get('content-type') ?? '';
       if (!/^application\/json\s*(;|$)/i.test(type)) {
         throw new GatewayError('UNSUPPORTED_MEDIA_TYPE', 'the gateway reads application/json bodies only');
       }
-      return { env, caller };
+      return {
+        env,
+        caller,
+        d1Session: req.headers.get(D1_SESSION_HEADER) ?? undefined,
+        d1Sessions: new Map(),
+        resHeaders,
+      };
     },
     onError({ error, path }) {
       // The caller gets a generic message for INTERNAL; the cause is logged here, and only here.

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { D1Binding } from '../bindings.ts';
 import { D1_MAX_BOUND_PARAMS, D1_MAX_ROW_BYTES, D1_MAX_SQL_BYTES } from '../limits.ts';
 import { Bytes, bodyBytes, limit, utf8Bytes } from './common.ts';
 
@@ -57,29 +58,35 @@ export type D1Meta = z.infer<typeof D1Meta>;
 export const D1Result = z.object({ results: z.array(Row), success: z.literal(true), meta: D1Meta });
 export type D1Result = z.infer<typeof D1Result>;
 
+/** A statement sent on its own, to a named D1 binding. */
+const Call = Statement.extend({ binding: D1Binding });
+
 export const db = {
   /** `stmt.all()`. Read-only: a statement that writes is refused with `READ_ONLY` before it runs. */
-  query: { input: Statement, output: D1Result },
+  query: { input: Call, output: D1Result },
   /** `stmt.first(column?)`: the first row, one column of it, or `null`. Read-only. */
   first: {
-    input: Statement.extend({ column: z.string().min(1).optional() }),
+    input: Call.extend({ column: z.string().min(1).optional() }),
     output: z.union([Row, SqlValue]),
   },
   /** `stmt.raw({ columnNames })`: rows as arrays, the column names first if asked. Read-only. */
   raw: {
-    input: Statement.extend({ columnNames: z.boolean().optional() }),
+    input: Call.extend({ columnNames: z.boolean().optional() }),
     output: z.array(z.array(SqlValue)),
   },
   /** `stmt.run()`: any single statement. */
-  run: { input: Statement, output: z.object({ success: z.literal(true), meta: D1Meta }) },
+  run: { input: Call, output: z.object({ success: z.literal(true), meta: D1Meta }) },
   /** `db.batch(statements)`: one transaction; if one statement fails, none of them stays. */
   batch: {
-    input: z.object({ statements: z.array(Statement).min(1, 'a batch needs at least one statement') }),
+    input: z.object({
+      statements: z.array(Statement).min(1, 'a batch needs at least one statement'),
+      binding: D1Binding,
+    }),
     output: z.array(D1Result),
   },
   /** `db.exec(sql)`: several statements separated by `;`, no parameters. */
   exec: {
-    input: z.object({ sql: Sql }),
+    input: z.object({ sql: Sql, binding: D1Binding }),
     output: z.object({ count: z.number(), duration: z.number() }),
   },
 } as const;

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { KvBinding } from '../bindings.ts';
 import {
   INLINE_BODY_MAX_BYTES,
   KV_MAX_KEY_BYTES,
@@ -28,6 +29,7 @@ export const KvType = z.enum(['text', 'json', 'bytes']);
 export type KvType = z.infer<typeof KvType>;
 
 const GetInput = z.object({
+  binding: KvBinding,
   key: KvKey,
   type: KvType.optional(),
   cacheTtl: z.int().min(KV_MIN_CACHE_TTL_S).optional(),
@@ -66,6 +68,7 @@ export const kv = {
   /** `KV.put(key, value, { expiration, expirationTtl, metadata })`. */
   put: {
     input: z.object({
+      binding: KvBinding,
       key: KvKey,
       value: KvPutValue,
       expiration: z.int().positive().optional(),
@@ -75,10 +78,11 @@ export const kv = {
     output: z.void(),
   },
   /** `KV.delete(key)`: deleting a missing key is not an error. */
-  delete: { input: z.object({ key: KvKey }), output: z.void() },
+  delete: { input: z.object({ binding: KvBinding, key: KvKey }), output: z.void() },
   /** `KV.list({ prefix, limit, cursor })`. */
   list: {
     input: z.object({
+      binding: KvBinding,
       prefix: z.string().optional(),
       limit: z.int().min(1).max(KV_MAX_LIST_LIMIT).optional(),
       cursor: z.string().optional(),

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { R2Binding } from '../bindings.ts';
 import {
   INLINE_BODY_MAX_BYTES,
   R2_MAX_CUSTOM_METADATA_BYTES,
@@ -79,14 +80,20 @@ export const r2 = {
    * refused with `LIMIT_EXCEEDED` (read a range instead).
    */
   get: {
-    input: z.object({ key: R2Key, range: R2Range.optional(), onlyIf: R2Conditional.optional() }),
+    input: z.object({
+      binding: R2Binding,
+      key: R2Key,
+      range: R2Range.optional(),
+      onlyIf: R2Conditional.optional(),
+    }),
     output: z.union([R2ObjectBody, R2Object, z.null()]),
   },
   /** `BUCKET.head(key)`: the metadata, or `null`. */
-  head: { input: z.object({ key: R2Key }), output: R2Object.nullable() },
+  head: { input: z.object({ binding: R2Binding, key: R2Key }), output: R2Object.nullable() },
   /** `BUCKET.put(key, body, options)`: the stored object's metadata, or `null` if `onlyIf` failed. */
   put: {
     input: z.object({
+      binding: R2Binding,
       key: R2Key,
       body: z
         .union([z.string(), Bytes])
@@ -105,6 +112,7 @@ export const r2 = {
   /** `BUCKET.delete(keys)`: deleting a missing key is not an error. */
   delete: {
     input: z.object({
+      binding: R2Binding,
       keys: z.union([
         R2Key,
         z.array(R2Key).max(R2_MAX_DELETE_KEYS, `R2 deletes at most ${R2_MAX_DELETE_KEYS} keys at once`),
@@ -115,6 +123,7 @@ export const r2 = {
   /** `BUCKET.list(options)`. */
   list: {
     input: z.object({
+      binding: R2Binding,
       prefix: z.string().optional(),
       limit: z.int().min(1).max(R2_MAX_LIST_LIMIT).optional(),
       cursor: z.string().optional(),

@@ -1,4 +1,5 @@
 import { db, type Row, type SqlParam, type SqlValue, type Statement } from '../../shared/index.ts';
+import { d1Binding, withD1 } from '../bindings.ts';
 import { GatewayError } from '../errors.ts';
 import { analyzeSql } from '../sql.ts';
 import { procedure, router } from '../trpc.ts';
@@ -31,8 +32,8 @@ function checkStatement(sql: string, { readOnly }: { readOnly: boolean }): void 
   }
 }
 
-function prepare(env: Env, { sql, params }: Statement): D1PreparedStatement {
-  const statement = env.DB.prepare(sql);
+function prepare(database: D1Database | D1DatabaseSession, { sql, params }: Statement): D1PreparedStatement {
+  const statement = database.prepare(sql);
   return params?.length ? statement.bind(...params.map(toD1Value)) : statement;
 }
 
@@ -57,7 +58,7 @@ export const dbRouter = router({
     .output(db.query.output)
     .query(async ({ input, ctx }) => {
       checkStatement(input.sql, { readOnly: true });
-      return toResult(await prepare(ctx.env, input).all());
+      return withD1(ctx, input.binding, async (database) => toResult(await prepare(database, input).all()));
     }),
 
   first: procedure
@@ -65,12 +66,14 @@ export const dbRouter = router({
     .output(db.first.output)
     .query(async ({ input, ctx }) => {
       checkStatement(input.sql, { readOnly: true });
-      const statement = prepare(ctx.env, input);
-      if (input.column === undefined) {
-        const row = await statement.first<Record<string, unknown>>();
-        return row === null ? null : toRow(row);
-      }
-      return toSqlValue(await statement.first(input.column));
+      return withD1(ctx, input.binding, async (database) => {
+        const statement = prepare(database, input);
+        if (input.column === undefined) {
+          const row = await statement.first<Record<string, unknown>>();
+          return row === null ? null : toRow(row);
+        }
+        return toSqlValue(await statement.first(input.column));
+      });
     }),
 
   raw: procedure
@@ -78,11 +81,13 @@ export const dbRouter = router({
     .output(db.raw.output)
     .query(async ({ input, ctx }) => {
       checkStatement(input.sql, { readOnly: true });
-      const statement = prepare(ctx.env, input);
-      const rows: unknown[][] = input.columnNames
-        ? await statement.raw({ columnNames: true })
-        : await statement.raw({ columnNames: false });
-      return rows.map((row) => row.map(toSqlValue));
+      return withD1(ctx, input.binding, async (database) => {
+        const statement = prepare(database, input);
+        const rows: unknown[][] = input.columnNames
+          ? await statement.raw({ columnNames: true })
+          : await statement.raw({ columnNames: false });
+        return rows.map((row) => row.map(toSqlValue));
+      });
     }),
 
   run: procedure
@@ -90,8 +95,10 @@ export const dbRouter = router({
     .output(db.run.output)
     .mutation(async ({ input, ctx }) => {
       checkStatement(input.sql, { readOnly: false });
-      const { meta } = await prepare(ctx.env, input).run();
-      return { success: true as const, meta };
+      return withD1(ctx, input.binding, async (database) => {
+        const { meta } = await prepare(database, input).run();
+        return { success: true as const, meta };
+      });
     }),
 
   batch: procedure
@@ -99,17 +106,20 @@ export const dbRouter = router({
     .output(db.batch.output)
     .mutation(async ({ input, ctx }) => {
       for (const statement of input.statements) checkStatement(statement.sql, { readOnly: false });
-      const results = await ctx.env.DB.batch<Record<string, unknown>>(
-        input.statements.map((statement) => prepare(ctx.env, statement)),
-      );
-      return results.map(toResult);
+      return withD1(ctx, input.binding, async (database) => {
+        const results = await database.batch<Record<string, unknown>>(
+          input.statements.map((statement) => prepare(database, statement)),
+        );
+        return results.map(toResult);
+      });
     }),
 
   exec: procedure
     .input(db.exec.input)
     .output(db.exec.output)
     .mutation(async ({ input, ctx }) => {
-      const { count, duration } = await ctx.env.DB.exec(input.sql);
+      // A D1 session has no exec(); a script runs outside any session, as on the binding.
+      const { count, duration } = await d1Binding(ctx.env, input.binding).exec(input.sql);
       return { count, duration };
     }),
 });

@@ -1,10 +1,10 @@
-import { CONTRACT_VERSION, gateway } from '../../shared/index.ts';
+import { CONTRACT_VERSION, GATEWAY_BINDINGS, gateway } from '../../shared/index.ts';
 import { procedure, router } from '../trpc.ts';
 
 export const gatewayRouter = router({
   info: procedure.output(gateway.info.output).query(({ ctx }) => ({
     contractVersion: CONTRACT_VERSION,
-    bindings: { d1: ['DB'], kv: ['KV'], r2: ['BUCKET'] },
+    bindings: { d1: [...GATEWAY_BINDINGS.d1], kv: [...GATEWAY_BINDINGS.kv], r2: [...GATEWAY_BINDINGS.r2] },
     caller: ctx.caller,
   })),
 });

@@ -1,4 +1,5 @@
 import { type Json, type KvType, kv } from '../../shared/index.ts';
+import { kvBinding } from '../bindings.ts';
 import { GatewayError } from '../errors.ts';
 import { procedure, router } from '../trpc.ts';
 
@@ -45,7 +46,7 @@ export const kvRouter = router({
     .input(kv.get.input)
     .output(kv.get.output)
     .query(async ({ input, ctx }) => {
-      const { value } = await read(ctx.env.KV, input.key, input.type, input.cacheTtl);
+      const { value } = await read(kvBinding(ctx.env, input.binding), input.key, input.type, input.cacheTtl);
       return value;
     }),
 
@@ -53,7 +54,12 @@ export const kvRouter = router({
     .input(kv.getWithMetadata.input)
     .output(kv.getWithMetadata.output)
     .query(async ({ input, ctx }) => {
-      const { value, metadata } = await read(ctx.env.KV, input.key, input.type, input.cacheTtl);
+      const { value, metadata } = await read(
+        kvBinding(ctx.env, input.binding),
+        input.key,
+        input.type,
+        input.cacheTtl,
+      );
       return { value, metadata };
     }),
 
@@ -61,23 +67,24 @@ export const kvRouter = router({
     .input(kv.put.input)
     .output(kv.put.output)
     .mutation(async ({ input, ctx }) => {
-      const { key, value, ...options } = input;
+      const { binding, key, value, ...options } = input;
       const stored = typeof value === 'string' || value instanceof Uint8Array ? value : JSON.stringify(value);
-      await ctx.env.KV.put(key, stored, options);
+      await kvBinding(ctx.env, binding).put(key, stored, options);
     }),
 
   delete: procedure
     .input(kv.delete.input)
     .output(kv.delete.output)
     .mutation(async ({ input, ctx }) => {
-      await ctx.env.KV.delete(input.key);
+      await kvBinding(ctx.env, input.binding).delete(input.key);
     }),
 
   list: procedure
     .input(kv.list.input)
     .output(kv.list.output)
     .query(async ({ input, ctx }) => {
-      const page = await ctx.env.KV.list<Json>(input);
+      const { binding, ...options } = input;
+      const page = await kvBinding(ctx.env, binding).list<Json>(options);
       return {
         keys: page.keys.map(({ name, expiration, metadata }) => ({
           name,

@@ -1,4 +1,5 @@
 import { INLINE_BODY_MAX_BYTES, type R2Object as R2ObjectOut, r2 } from '../../shared/index.ts';
+import { r2Binding } from '../bindings.ts';
 import { GatewayError } from '../errors.ts';
 import { procedure, router } from '../trpc.ts';
 
@@ -42,8 +43,8 @@ export const r2Router = router({
     .input(r2.get.input)
     .output(r2.get.output)
     .query(async ({ input, ctx }) => {
-      const { key, ...options } = input;
-      const object = await ctx.env.BUCKET.get(key, options);
+      const { binding, key, ...options } = input;
+      const object = await r2Binding(ctx.env, binding).get(key, options);
       if (object === null) return null;
       if (!('body' in object)) return toObject(object);
       const length = bodyLength(object);
@@ -61,7 +62,7 @@ export const r2Router = router({
     .input(r2.head.input)
     .output(r2.head.output)
     .query(async ({ input, ctx }) => {
-      const object = await ctx.env.BUCKET.head(input.key);
+      const object = await r2Binding(ctx.env, input.binding).head(input.key);
       return object === null ? null : toObject(object);
     }),
 
@@ -69,8 +70,8 @@ export const r2Router = router({
     .input(r2.put.input)
     .output(r2.put.output)
     .mutation(async ({ input, ctx }) => {
-      const { key, body, ...options } = input;
-      const object = await ctx.env.BUCKET.put(key, body, options);
+      const { binding, key, body, ...options } = input;
+      const object = await r2Binding(ctx.env, binding).put(key, body, options);
       return object === null ? null : toObject(object);
     }),
 
@@ -78,14 +79,15 @@ export const r2Router = router({
     .input(r2.delete.input)
     .output(r2.delete.output)
     .mutation(async ({ input, ctx }) => {
-      await ctx.env.BUCKET.delete(input.keys);
+      await r2Binding(ctx.env, input.binding).delete(input.keys);
     }),
 
   list: procedure
     .input(r2.list.input)
     .output(r2.list.output)
     .query(async ({ input, ctx }) => {
-      const page = await ctx.env.BUCKET.list(input);
+      const { binding, ...options } = input;
+      const page = await r2Binding(ctx.env, binding).list(options);
       return {
         objects: page.objects.map(toObject),
         truncated: page.truncated,
