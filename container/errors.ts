@@ -3,6 +3,7 @@ import type { ErrorHandler } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { gatewayCodeOf } from '../shared/client.ts';
+import { GatewayBindingError } from '../shared/env/index.ts';
 import { GATEWAY_ERRORS } from '../shared/index.ts';
 
 /**
@@ -12,8 +13,8 @@ import { GATEWAY_ERRORS } from '../shared/index.ts';
  */
 export const onError: ErrorHandler = (error, c) => {
   if (error instanceof HTTPException) return c.json({ error: error.message }, error.status);
-  if (error instanceof TRPCClientError) {
-    const code = gatewayCodeOf(error);
+  if (error instanceof GatewayBindingError || error instanceof TRPCClientError) {
+    const code = error instanceof GatewayBindingError ? error.gatewayCode : gatewayCodeOf(error);
     const status: ContentfulStatusCode = GATEWAY_ERRORS[code].retryable ? 503 : 502;
     console.error(JSON.stringify({ event: 'gateway_error', path: c.req.path, code, message: error.message }));
     return c.json({ error: 'the storage gateway failed', code }, status);

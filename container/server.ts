@@ -2,12 +2,12 @@ import type { Server } from 'node:http';
 import { serve } from '@hono/node-server';
 import { CONTAINER_PORT } from '../shared/transport.ts';
 import { createApp } from './app.ts';
-import { gatewayFromEnv } from './gateway.ts';
+import { gatewayEnvFromProcess } from './gateway.ts';
 
 // How long a stop waits for requests under way before it closes their connections.
 const DRAIN_TIMEOUT_MS = Number(process.env.DRAIN_TIMEOUT_MS ?? 10_000);
 
-const app = createApp(gatewayFromEnv());
+const app = createApp(gatewayEnvFromProcess());
 const server = serve(
   {
     fetch: app.fetch,

@@ -1,20 +1,23 @@
 import { Hono } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import { z } from 'zod';
-import { type GatewayClient, gatewayCodeOf } from '../shared/client.ts';
+import { GatewayBindingError, type GatewayEnv } from '../shared/env/index.ts';
 
 const NewUser = z.object({
   email: z.string({ error: 'email is required' }).trim().pipe(z.email('email is not a valid address')),
   name: z.string().trim().max(200, 'name is over 200 characters').optional(),
 });
 
-/** The example app's users: `GET /` newest first, `POST /` to add one. */
-export function usersRoutes(gateway: GatewayClient): Hono {
+/**
+ * The example app's users: `GET /` newest first, `POST /` to add one. Written as a Worker would be,
+ * against `env.DB`; here `env.DB` goes through the gateway.
+ */
+export function usersRoutes(env: GatewayEnv): Hono {
   return new Hono()
     .get('/', async (c) => {
-      const { results } = await gateway.db.query.query({
-        sql: 'SELECT id, email, name, created_at FROM users ORDER BY created_at DESC, id DESC',
-      });
+      const { results } = await env.DB.prepare(
+        'SELECT id, email, name, created_at FROM users ORDER BY created_at DESC, id DESC',
+      ).all();
       return c.json({ users: results });
     })
     .post('/', async (c) => {
@@ -29,13 +32,14 @@ export function usersRoutes(gateway: GatewayClient): Hono {
       }
       const { email, name = '' } = parsed.data;
       try {
-        const { meta } = await gateway.db.run.mutate({
-          sql: 'INSERT INTO users (email, name) VALUES (?, ?)',
-          params: [email, name],
-        });
-        return c.json({ success: true, user: { id: meta.last_row_id, email, name } }, 201);
+        const user = await env.DB.prepare(
+          'INSERT INTO users (email, name) VALUES (?, ?) RETURNING id, email, name, created_at',
+        )
+          .bind(email, name)
+          .first();
+        return c.json({ success: true, user }, 201);
       } catch (error) {
-        if (gatewayCodeOf(error) === 'CONSTRAINT') {
+        if (error instanceof GatewayBindingError && error.gatewayCode === 'CONSTRAINT') {
           throw new HTTPException(409, { message: `a user with the email ${email} already exists` });
         }
         throw error;

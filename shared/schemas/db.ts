@@ -84,6 +84,19 @@ export const db = {
     }),
     output: z.array(D1Result),
   },
+  /**
+   * One method of a prepared statement, run as the binding runs it, writes included: what the
+   * binding-shaped `env.DB` (shared/env/d1.ts) sends, so that `prepare(sql).bind(..).raw()` on an
+   * `INSERT ... RETURNING` behaves as on D1. Returns that method's result.
+   */
+  statement: {
+    input: Call.extend({
+      method: z.enum(['all', 'first', 'raw', 'run']),
+      column: z.string().min(1).optional(),
+      columnNames: z.boolean().optional(),
+    }),
+    output: z.union([D1Result, z.array(z.array(SqlValue)), Row, SqlValue]),
+  },
   /** `db.exec(sql)`: several statements separated by `;`, no parameters. */
   exec: {
     input: z.object({ sql: Sql, binding: D1Binding }),

@@ -114,6 +114,32 @@ export const dbRouter = router({
       });
     }),
 
+  statement: procedure
+    .input(db.statement.input)
+    .output(db.statement.output)
+    .mutation(async ({ input, ctx }) => {
+      checkStatement(input.sql, { readOnly: false });
+      return withD1(ctx, input.binding, async (database) => {
+        const statement = prepare(database, input);
+        switch (input.method) {
+          case 'all':
+          case 'run':
+            return toResult(await statement[input.method]<Record<string, unknown>>());
+          case 'first': {
+            if (input.column !== undefined) return toSqlValue(await statement.first(input.column));
+            const row = await statement.first<Record<string, unknown>>();
+            return row === null ? null : toRow(row);
+          }
+          case 'raw': {
+            const rows: unknown[][] = input.columnNames
+              ? await statement.raw({ columnNames: true })
+              : await statement.raw({ columnNames: false });
+            return rows.map((row) => row.map(toSqlValue));
+          }
+        }
+      });
+    }),
+
   exec: procedure
     .input(db.exec.input)
     .output(db.exec.output)
