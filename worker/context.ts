@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import type { gateway } from '../shared/index.ts';
+import type { ReadBatch } from './read-batch.ts';
 
 /**
  * Who is calling the gateway, as established by the transport that received the request:
@@ -18,4 +19,8 @@ export interface GatewayContext {
   d1Sessions: Map<string, D1DatabaseSession>;
   /** The response's headers (the session bookmark goes here). */
   resHeaders: Headers;
+  /** How many calls of this HTTP request may read through a `ReadBatch`. */
+  batchedReads: number;
+  /** The request's read batches, one per database. */
+  readBatches: Map<string, ReadBatch>;
 }

@@ -3,6 +3,7 @@ import { GATEWAY_MAX_BATCH_SIZE } from '../shared/index.ts';
 import { D1_SESSION_HEADER } from '../shared/transport.ts';
 import type { Caller } from './context.ts';
 import { GatewayError, gatewayCodeOfError } from './errors.ts';
+import { BATCHED_READ_PATHS } from './read-batch.ts';
 import { appRouter } from './router.ts';
 
 /** Where the gateway is mounted on the host the container calls (`http://gateway.internal/trpc`). */
@@ -31,7 +32,7 @@ export function handleGatewayRequest(
     router: appRouter,
     allowMethodOverride: true,
     maxBatchSize: GATEWAY_MAX_BATCH_SIZE,
-    createContext({ req, resHeaders }) {
+    createContext({ req, resHeaders, info }) {
       if (req.method !== 'POST')
         throw new GatewayError('METHOD_NOT_ALLOWED', 'the gateway answers POST only');
       const type = req.headers.get('content-type') ?? '';
@@ -44,6 +45,8 @@ export function handleGatewayRequest(
         d1Session: req.headers.get(D1_SESSION_HEADER) ?? undefined,
         d1Sessions: new Map(),
         resHeaders,
+        batchedReads: info.calls.filter((call) => BATCHED_READ_PATHS.has(call.path)).length,
+        readBatches: new Map(),
       };
     },
     onError({ error, path }) {

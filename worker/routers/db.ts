@@ -13,8 +13,11 @@ function toD1Value(param: SqlParam, index: number): unknown {
   return Number(param);
 }
 
-/** Refuses what `prepare()` would silently mishandle: no statement, or more than one. */
-function checkStatement(sql: string, { readOnly }: { readOnly: boolean }): void {
+/**
+ * Refuses what `prepare()` would silently mishandle: no statement, or more than one; and, where
+ * `readOnly` is asked, a statement that can write. Tells whether the statement only reads.
+ */
+function checkStatement(sql: string, { readOnly }: { readOnly: boolean }): boolean {
   const statements = analyzeSql(sql);
   const [first] = statements;
   if (!first) throw new GatewayError('SQL_ERROR', 'sql holds no statement');
@@ -30,6 +33,7 @@ function checkStatement(sql: string, { readOnly }: { readOnly: boolean }): void 
       `${first.verb || 'this statement'} can change the database; use db.run`,
     );
   }
+  return first.readOnly;
 }
 
 function prepare(database: D1Database | D1DatabaseSession, { sql, params }: Statement): D1PreparedStatement {
@@ -58,7 +62,9 @@ export const dbRouter = router({
     .output(db.query.output)
     .query(async ({ input, ctx }) => {
       checkStatement(input.sql, { readOnly: true });
-      return withD1(ctx, input.binding, async (database) => toResult(await prepare(database, input).all()));
+      return withD1(ctx, input.binding, async (database, reads) =>
+        toResult(await reads.all(prepare(database, input))),
+      );
     }),
 
   first: procedure
@@ -66,11 +72,12 @@ export const dbRouter = router({
     .output(db.first.output)
     .query(async ({ input, ctx }) => {
       checkStatement(input.sql, { readOnly: true });
-      return withD1(ctx, input.binding, async (database) => {
+      return withD1(ctx, input.binding, async (database, reads) => {
         const statement = prepare(database, input);
         if (input.column === undefined) {
-          const row = await statement.first<Record<string, unknown>>();
-          return row === null ? null : toRow(row);
+          // first() is all()'s first row; read with the request's other reads.
+          const [row] = (await reads.all(statement)).results;
+          return row === undefined ? null : toRow(row);
         }
         return toSqlValue(await statement.first(input.column));
       });
@@ -118,17 +125,18 @@ export const dbRouter = router({
     .input(db.statement.input)
     .output(db.statement.output)
     .mutation(async ({ input, ctx }) => {
-      checkStatement(input.sql, { readOnly: false });
-      return withD1(ctx, input.binding, async (database) => {
+      const readOnly = checkStatement(input.sql, { readOnly: false });
+      return withD1(ctx, input.binding, async (database, reads) => {
         const statement = prepare(database, input);
         switch (input.method) {
           case 'all':
+            return toResult(await (readOnly ? reads.all(statement) : statement.all()));
           case 'run':
-            return toResult(await statement[input.method]<Record<string, unknown>>());
+            return toResult(await statement.run<Record<string, unknown>>());
           case 'first': {
             if (input.column !== undefined) return toSqlValue(await statement.first(input.column));
-            const row = await statement.first<Record<string, unknown>>();
-            return row === null ? null : toRow(row);
+            const [row] = (await (readOnly ? reads.all(statement) : statement.all())).results;
+            return row === undefined ? null : toRow(row);
           }
           case 'raw': {
             const rows: unknown[][] = input.columnNames
