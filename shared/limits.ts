@@ -64,3 +64,13 @@ export const INLINE_BODY_MAX_BYTES = 1 * MiB;
  * `D1_MAX_QUERIES_PER_INVOCATION` on the free plan (50).
  */
 export const GATEWAY_MAX_BATCH_SIZE = 25;
+/**
+ * A gateway request body, read before anything parses it. Room for about ten inline bodies of
+ * `INLINE_BODY_MAX_BYTES` (base64 makes them 4/3 larger) while the text, its parse and the decoded
+ * bytes stay well inside a Worker's 128 MB.
+ */
+export const GATEWAY_MAX_REQUEST_BYTES = 16 * MiB;
+/** Nesting of arrays and objects in a request body; deeper JSON is refused before it is parsed. */
+export const GATEWAY_MAX_JSON_DEPTH = 64;
+/** Object keys refused anywhere in a request body (inputs and transformer metadata alike). */
+export const FORBIDDEN_KEYS: readonly string[] = ['__proto__', 'constructor', 'prototype'];

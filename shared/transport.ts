@@ -28,3 +28,6 @@ export const HEALTH_PATH = '/health';
  */
 export const D1_SESSION_HEADER = 'x-gateway-d1-session';
 export const D1_BOOKMARK_HEADER = 'x-gateway-d1-bookmark';
+
+/** A request's id: sent by the container, echoed by the gateway, in the gateway's log lines. */
+export const REQUEST_ID_HEADER = 'x-request-id';

@@ -1,5 +1,5 @@
 import { Container, type OutboundHandlerContext } from '@cloudflare/containers';
-import { CONTAINER_PORT, GATEWAY_HOST, GATEWAY_PATH, HEALTH_PATH } from '../shared/transport.ts';
+import { CONTAINER_PORT, GATEWAY_HOST, HEALTH_PATH } from '../shared/transport.ts';
 import { handleGatewayRequest } from './gateway.ts';
 
 /**
@@ -16,6 +16,6 @@ export class Backend extends Container<Env> {
 
   static override outboundByHost = {
     [GATEWAY_HOST]: (request: Request, env: Env, ctx: OutboundHandlerContext) =>
-      handleGatewayRequest(request, env, { transport: 'outbound', id: ctx.containerId }, GATEWAY_PATH),
+      handleGatewayRequest(request, env, { transport: 'outbound', id: ctx.containerId }),
   };
 }

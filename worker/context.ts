@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import type { gateway } from '../shared/index.ts';
+import type { Policy } from './policy.ts';
 import type { ReadBatch } from './read-batch.ts';
 
 /**
@@ -23,4 +24,10 @@ export interface GatewayContext {
   batchedReads: number;
   /** The request's read batches, one per database. */
   readBatches: Map<string, ReadBatch>;
+  /** The request's id (the caller's `x-request-id`, or one made here), in every log line. */
+  requestId: string;
+  /** Who may make which call. */
+  policy: Policy;
+  /** Takes the one structured log line per call. */
+  log: (line: string) => void;
 }

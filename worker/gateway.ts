@@ -1,34 +1,60 @@
 import { fetchRequestHandler } from '@trpc/server/adapters/fetch';
 import { GATEWAY_MAX_BATCH_SIZE } from '../shared/index.ts';
-import { D1_SESSION_HEADER } from '../shared/transport.ts';
+import { D1_SESSION_HEADER, GATEWAY_PATH, REQUEST_ID_HEADER } from '../shared/transport.ts';
 import type { Caller } from './context.ts';
 import { GatewayError, gatewayCodeOfError } from './errors.ts';
+import { readGuardedBody } from './guards.ts';
+import { allowAll, type Policy } from './policy.ts';
 import { BATCHED_READ_PATHS } from './read-batch.ts';
 import { appRouter } from './router.ts';
 
-/** Where the gateway is mounted on the host the container calls (`http://gateway.internal/trpc`). */
-export const GATEWAY_ENDPOINT = '/trpc';
+export interface GatewayOptions {
+  /** The path the gateway is mounted at; `/trpc` (as on `http://gateway.internal/trpc`) by default. */
+  endpoint?: string;
+  /** Who may make which call; every call by default (see policy.ts). */
+  policy?: Policy;
+  /** Where the one structured line per call goes; `console.log` (Workers Logs) by default. */
+  log?: (line: string) => void;
+}
+
+const REQUEST_ID = /^[\w.:-]{1,128}$/;
 
 /**
  * Serves one gateway request for a caller the transport has already identified. Every transport
  * (the container's outbound interception, the local session's token route, tests) mounts this.
  *
  * Only `POST` with a JSON body is served: a SQL statement can be 100 KB, longer than a URL may be.
+ * The body is checked (size, depth, prototype keys) before anything parses it.
  *
  * @example
  * static outboundByHost = {
  *   'gateway.internal': (req, env, ctx) => handleGatewayRequest(req, env, { transport: 'outbound', id: ctx.containerId }),
  * };
  */
-export function handleGatewayRequest(
+export async function handleGatewayRequest(
   request: Request,
   env: Env,
   caller: Caller,
-  endpoint: string = GATEWAY_ENDPOINT,
+  { endpoint = GATEWAY_PATH, policy = allowAll, log = console.log }: GatewayOptions = {},
 ): Promise<Response> {
-  return fetchRequestHandler({
+  const sent = request.headers.get(REQUEST_ID_HEADER);
+  const requestId = sent && REQUEST_ID.test(sent) ? sent : crypto.randomUUID();
+  let refusal: GatewayError | undefined;
+  let body: string | undefined;
+  if (request.method === 'POST') {
+    const read = await readGuardedBody(request);
+    // A refused body is not handed to tRPC: an empty batch input goes instead, and createContext
+    // throws the refusal, so that every call of the batch answers with it in tRPC's own shape.
+    if ('error' in read) refusal = read.error;
+    else body = read.text;
+  }
+  const response = await fetchRequestHandler({
     endpoint,
-    req: request,
+    req: new Request(request.url, {
+      method: request.method,
+      headers: request.headers,
+      ...(request.method === 'POST' ? { body: body ?? '{}' } : {}),
+    }),
     router: appRouter,
     allowMethodOverride: true,
     maxBatchSize: GATEWAY_MAX_BATCH_SIZE,
@@ -39,6 +65,7 @@ export function handleGatewayRequest(
       if (!/^application\/json\s*(;|$)/i.test(type)) {
         throw new GatewayError('UNSUPPORTED_MEDIA_TYPE', 'the gateway reads application/json bodies only');
       }
+      if (refusal) throw refusal;
       return {
         env,
         caller,
@@ -47,6 +74,9 @@ export function handleGatewayRequest(
         resHeaders,
         batchedReads: info.calls.filter((call) => BATCHED_READ_PATHS.has(call.path)).length,
         readBatches: new Map(),
+        requestId,
+        policy,
+        log,
       };
     },
     onError({ error, path }) {
@@ -55,6 +85,7 @@ export function handleGatewayRequest(
         console.error(
           JSON.stringify({
             event: 'gateway.internal_error',
+            requestId,
             path,
             caller: caller.id,
             cause: String(error.cause ?? error),
@@ -63,4 +94,7 @@ export function handleGatewayRequest(
       }
     },
   });
+  const answered = new Response(response.body, response);
+  answered.headers.set(REQUEST_ID_HEADER, requestId);
+  return answered;
 }

@@ -42,7 +42,12 @@ export async function serveDevGateway(request: Request, env: WorkerEnv): Promise
       { status: 401, headers: { 'www-authenticate': 'Bearer' } },
     );
   }
-  return handleGatewayRequest(request, env, { transport: 'dev', id: 'local-session' }, DEV_GATEWAY_PATH);
+  return handleGatewayRequest(
+    request,
+    env,
+    { transport: 'dev', id: 'local-session' },
+    { endpoint: DEV_GATEWAY_PATH },
+  );
 }
 
 /** Whether a path is the dev gateway's. */

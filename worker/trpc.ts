@@ -1,7 +1,7 @@
 import { initTRPC } from '@trpc/server';
-import { GATEWAY_ERRORS, type GatewayErrorData, transformer } from '../shared/index.ts';
+import { GATEWAY_ERRORS, type GatewayCode, type GatewayErrorData, transformer } from '../shared/index.ts';
 import type { GatewayContext } from './context.ts';
-import { gatewayCodeOfError, INTERNAL_MESSAGE, toGatewayError } from './errors.ts';
+import { GatewayError, gatewayCodeOfError, INTERNAL_MESSAGE, toGatewayError } from './errors.ts';
 
 const t = initTRPC.context<GatewayContext>().create({
   transformer,
@@ -28,12 +28,54 @@ const t = initTRPC.context<GatewayContext>().create({
 
 export const router = t.router;
 
+/** D1's row counts in a procedure's result: a D1 result, or a list of them (`db.batch`). */
+function rowCounts(data: unknown): { rowsRead: number; rowsWritten: number } | undefined {
+  const metas = (Array.isArray(data) ? data : [data])
+    .map((item) =>
+      typeof item === 'object' && item !== null ? (item as { meta?: unknown }).meta : undefined,
+    )
+    .filter(
+      (meta): meta is { rows_read: number; rows_written: number } =>
+        typeof meta === 'object' && meta !== null,
+    );
+  if (metas.length === 0) return undefined;
+  return {
+    rowsRead: metas.reduce((sum, meta) => sum + (meta.rows_read ?? 0), 0),
+    rowsWritten: metas.reduce((sum, meta) => sum + (meta.rows_written ?? 0), 0),
+  };
+}
+
 /**
- * Every gateway procedure: whatever it fails with (a zod input failure, a binding's error, a bug)
- * leaves it as a `GatewayError` with a code, converted here in one place.
+ * Every gateway procedure. Before it runs: the policy. After: whatever it failed with (a zod input
+ * failure, a binding's error, a bug) leaves as a `GatewayError` with a code, converted here in one
+ * place; and one structured log line per call, with no input in it (inputs hold data and SQL).
  */
-export const procedure = t.procedure.use(async ({ next }) => {
-  const result = await next();
-  if (!result.ok) throw toGatewayError(result.error);
-  return result;
+export const procedure = t.procedure.use(async ({ ctx, path, getRawInput, next }) => {
+  const started = Date.now();
+  let code: GatewayCode | 'OK' = 'OK';
+  let counts: ReturnType<typeof rowCounts>;
+  try {
+    const verdict = ctx.policy({ caller: ctx.caller, path, input: await getRawInput() });
+    if (verdict !== true) throw new GatewayError('FORBIDDEN', verdict);
+    const result = await next();
+    if (!result.ok) throw toGatewayError(result.error);
+    counts = rowCounts(result.data);
+    return result;
+  } catch (error) {
+    code = error instanceof GatewayError ? error.gatewayCode : 'INTERNAL';
+    throw error;
+  } finally {
+    ctx.log(
+      JSON.stringify({
+        event: 'gateway.call',
+        requestId: ctx.requestId,
+        path,
+        caller: ctx.caller.id,
+        transport: ctx.caller.transport,
+        durationMs: Date.now() - started,
+        code,
+        ...counts,
+      }),
+    );
+  }
 });

@@ -10,9 +10,14 @@ import { handleGatewayRequest } from '../../worker/gateway.ts';
 export const GATEWAY_URL = 'http://gateway.internal/trpc';
 const caller: Caller = { transport: 'test', id: 'vitest' };
 
+/** The gateway's log lines of this test file, newest last (tests read them instead of the console). */
+export const logLines: Record<string, unknown>[] = [];
+
 /** Sends a request through the gateway's real HTTP handler, as a transport would. */
 export function gatewayFetch(input: RequestInfo | URL, init?: RequestInit): Promise<Response> {
-  return handleGatewayRequest(new Request(input, init), env, caller);
+  return handleGatewayRequest(new Request(input, init), env, caller, {
+    log: (line) => logLines.push(JSON.parse(line) as Record<string, unknown>),
+  });
 }
 
 /** The real typed client, over the real handler. */

@@ -42,6 +42,7 @@ function countingEnv() {
         new Request(input, init),
         { ...env, DB },
         { transport: 'test', id: 'batch' },
+        { log: () => {} },
       )) as typeof fetch,
   });
   return { calls, client };
