@@ -37,6 +37,10 @@ export const GATEWAY_ERRORS = {
   UNAUTHORIZED: { trpc: 'UNAUTHORIZED', http: 401, retryable: false },
   /** The caller is known but may not make this call. */
   FORBIDDEN: { trpc: 'FORBIDDEN', http: 403, retryable: false },
+  /** The client was built against another version of the contract than the gateway serves. */
+  VERSION_MISMATCH: { trpc: 'PRECONDITION_FAILED', http: 412, retryable: false },
+  /** The client gave up on the call: its deadline passed or its signal aborted. Never sent by the gateway. */
+  CANCELLED: { trpc: 'CLIENT_CLOSED_REQUEST', http: 499, retryable: false },
   /** Anything else. The message is generic: no stack, no secret, no internal detail. */
   INTERNAL: { trpc: 'INTERNAL_SERVER_ERROR', http: 500, retryable: false },
 } as const satisfies Record<string, { trpc: TRPC_ERROR_CODE_KEY; http: number; retryable: boolean }>;
@@ -65,7 +69,7 @@ export const GATEWAY_CODE_OF_TRPC_CODE: Record<TRPC_ERROR_CODE_KEY, GatewayCode>
   PRECONDITION_REQUIRED: 'PRECONDITION_FAILED',
   PAYLOAD_TOO_LARGE: 'LIMIT_EXCEEDED',
   TOO_MANY_REQUESTS: 'RATE_LIMITED',
-  CLIENT_CLOSED_REQUEST: 'UNAVAILABLE',
+  CLIENT_CLOSED_REQUEST: 'CANCELLED',
   INTERNAL_SERVER_ERROR: 'INTERNAL',
   NOT_IMPLEMENTED: 'NOT_FOUND',
   BAD_GATEWAY: 'UNAVAILABLE',

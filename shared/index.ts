@@ -18,3 +18,4 @@ export * from './schemas/gateway.ts';
 export * from './schemas/kv.ts';
 export * from './schemas/r2.ts';
 export { transformer } from './transformer.ts';
+export { CONTRACT_VERSION } from './version.ts';

@@ -31,3 +31,6 @@ export const D1_BOOKMARK_HEADER = 'x-gateway-d1-bookmark';
 
 /** A request's id: sent by the container, echoed by the gateway, in the gateway's log lines. */
 export const REQUEST_ID_HEADER = 'x-request-id';
+
+/** The contract version the client was built with (`CONTRACT_VERSION`); a mismatch is refused. */
+export const CONTRACT_HEADER = 'x-gateway-contract';

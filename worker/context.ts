@@ -30,4 +30,6 @@ export interface GatewayContext {
   policy: Policy;
   /** Takes the one structured log line per call. */
   log: (line: string) => void;
+  /** Aborts when the caller goes away: a write not yet started then does not start. */
+  signal: AbortSignal;
 }

@@ -1,6 +1,6 @@
 import { fetchRequestHandler } from '@trpc/server/adapters/fetch';
-import { GATEWAY_MAX_BATCH_SIZE } from '../shared/index.ts';
-import { D1_SESSION_HEADER, GATEWAY_PATH, REQUEST_ID_HEADER } from '../shared/transport.ts';
+import { CONTRACT_VERSION, GATEWAY_MAX_BATCH_SIZE } from '../shared/index.ts';
+import { CONTRACT_HEADER, D1_SESSION_HEADER, GATEWAY_PATH, REQUEST_ID_HEADER } from '../shared/transport.ts';
 import type { Caller } from './context.ts';
 import { GatewayError, gatewayCodeOfError } from './errors.ts';
 import { readGuardedBody } from './guards.ts';
@@ -66,6 +66,14 @@ export async function handleGatewayRequest(
         throw new GatewayError('UNSUPPORTED_MEDIA_TYPE', 'the gateway reads application/json bodies only');
       }
       if (refusal) throw refusal;
+      const version = req.headers.get(CONTRACT_HEADER);
+      // A client that says nothing (curl, a test) is served; one built on another contract is not.
+      if (version !== null && version !== CONTRACT_VERSION) {
+        throw new GatewayError(
+          'VERSION_MISMATCH',
+          `the client was built for contract ${version}; this gateway serves ${CONTRACT_VERSION}: deploy them together`,
+        );
+      }
       return {
         env,
         caller,
@@ -77,6 +85,7 @@ export async function handleGatewayRequest(
         requestId,
         policy,
         log,
+        signal: request.signal,
       };
     },
     onError({ error, path }) {

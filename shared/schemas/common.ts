@@ -43,3 +43,12 @@ export type Json = z.infer<typeof Json>;
 export function jsonBytes(value: unknown): number {
   return utf8Bytes(JSON.stringify(value) ?? '');
 }
+
+/**
+ * A write's idempotency key: the gateway answers a repeated key (from the same caller) with the
+ * first call's result, without running the write again. The client attaches one to every write.
+ */
+export const IdempotencyKey = z
+  .string()
+  .regex(/^[\w.:-]{8,128}$/, 'an idempotency key is 8 to 128 letters, digits, or . : _ -')
+  .optional();

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { D1Binding } from '../bindings.ts';
 import { D1_MAX_BOUND_PARAMS, D1_MAX_ROW_BYTES, D1_MAX_SQL_BYTES } from '../limits.ts';
-import { Bytes, bodyBytes, limit, utf8Bytes } from './common.ts';
+import { Bytes, bodyBytes, IdempotencyKey, limit, utf8Bytes } from './common.ts';
 
 /**
  * One bound parameter. D1 itself binds no bigint: the gateway binds one within ±2^53 as a number
@@ -94,12 +94,16 @@ export const db = {
     output: z.array(RawRow),
   },
   /** `stmt.run()`: any single statement. */
-  run: { input: Call, output: z.object({ success: z.literal(true), meta: D1Meta }) },
+  run: {
+    input: Call.extend({ idempotencyKey: IdempotencyKey }),
+    output: z.object({ success: z.literal(true), meta: D1Meta }),
+  },
   /** `db.batch(statements)`: one transaction; if one statement fails, none of them stays. */
   batch: {
     input: z.object({
       statements: z.array(Statement).min(1, 'a batch needs at least one statement'),
       binding: D1Binding,
+      idempotencyKey: IdempotencyKey,
     }),
     output: z.array(D1Result),
   },
@@ -111,6 +115,7 @@ export const db = {
   statement: {
     input: Call.extend({
       method: z.enum(['all', 'first', 'raw', 'run']),
+      idempotencyKey: IdempotencyKey,
       column: z.string().min(1).optional(),
       columnNames: z.boolean().optional(),
     }),
@@ -118,7 +123,7 @@ export const db = {
   },
   /** `db.exec(sql)`: several statements separated by `;`, no parameters. */
   exec: {
-    input: z.object({ sql: Sql, binding: D1Binding }),
+    input: z.object({ sql: Sql, binding: D1Binding, idempotencyKey: IdempotencyKey }),
     output: z.object({ count: z.number(), duration: z.number() }),
   },
 } as const;

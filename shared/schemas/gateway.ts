@@ -1,8 +1,5 @@
 import { z } from 'zod';
 
-/** Version of the contract; a client and a gateway that disagree on it must not talk. */
-export const CONTRACT_VERSION = '1';
-
 export const gateway = {
   /** What this gateway serves (contract version, binding names) and who it takes the caller for. */
   info: {

@@ -7,7 +7,7 @@ import {
   R2_MAX_KEY_BYTES,
   R2_MAX_LIST_LIMIT,
 } from '../limits.ts';
-import { Bytes, bodyBytes, limit, utf8Bytes } from './common.ts';
+import { Bytes, bodyBytes, IdempotencyKey, limit, utf8Bytes } from './common.ts';
 
 export const R2Key = z
   .string()
@@ -106,6 +106,7 @@ export const r2 = {
       onlyIf: R2Conditional.optional(),
       md5: Hex.optional(),
       sha256: Hex.optional(),
+      idempotencyKey: IdempotencyKey,
     }),
     output: R2Object.nullable(),
   },
@@ -113,6 +114,7 @@ export const r2 = {
   delete: {
     input: z.object({
       binding: R2Binding,
+      idempotencyKey: IdempotencyKey,
       keys: z.union([
         R2Key,
         z.array(R2Key).max(R2_MAX_DELETE_KEYS, `R2 deletes at most ${R2_MAX_DELETE_KEYS} keys at once`),

@@ -1,6 +1,9 @@
+import type { z } from 'zod';
 import { db, type Row, type SqlParam, type SqlValue, type Statement } from '../../shared/index.ts';
 import { d1Binding, withD1 } from '../bindings.ts';
+import type { GatewayContext } from '../context.ts';
 import { GatewayError } from '../errors.ts';
+import { once } from '../idempotency.ts';
 import { analyzeSql } from '../sql.ts';
 import { procedure, router } from '../trpc.ts';
 
@@ -56,6 +59,30 @@ function toResult(result: D1Result<Record<string, unknown>>) {
   return { results: result.results.map(toRow), success: true as const, meta: result.meta };
 }
 
+/** One method of a prepared statement, as the binding runs it; reads join the request's read batch. */
+function runStatement(ctx: GatewayContext, input: z.output<typeof db.statement.input>, readOnly: boolean) {
+  return withD1(ctx, input.binding, async (database, reads) => {
+    const statement = prepare(database, input);
+    switch (input.method) {
+      case 'all':
+        return toResult(await (readOnly ? reads.all(statement) : statement.all()));
+      case 'run':
+        return toResult(await statement.run<Record<string, unknown>>());
+      case 'first': {
+        if (input.column !== undefined) return toSqlValue(await statement.first(input.column));
+        const [row] = (await (readOnly ? reads.all(statement) : statement.all())).results;
+        return row === undefined ? null : toRow(row);
+      }
+      case 'raw': {
+        const rows: unknown[][] = input.columnNames
+          ? await statement.raw({ columnNames: true })
+          : await statement.raw({ columnNames: false });
+        return rows.map((row) => row.map(toSqlValue));
+      }
+    }
+  });
+}
+
 export const dbRouter = router({
   query: procedure
     .input(db.query.input)
@@ -102,10 +129,12 @@ export const dbRouter = router({
     .output(db.run.output)
     .mutation(async ({ input, ctx }) => {
       checkStatement(input.sql, { readOnly: false });
-      return withD1(ctx, input.binding, async (database) => {
-        const { meta } = await prepare(database, input).run();
-        return { success: true as const, meta };
-      });
+      return once(ctx, 'db.run', input.idempotencyKey, () =>
+        withD1(ctx, input.binding, async (database) => {
+          const { meta } = await prepare(database, input).run();
+          return { success: true as const, meta };
+        }),
+      );
     }),
 
   batch: procedure
@@ -113,12 +142,14 @@ export const dbRouter = router({
     .output(db.batch.output)
     .mutation(async ({ input, ctx }) => {
       for (const statement of input.statements) checkStatement(statement.sql, { readOnly: false });
-      return withD1(ctx, input.binding, async (database) => {
-        const results = await database.batch<Record<string, unknown>>(
-          input.statements.map((statement) => prepare(database, statement)),
-        );
-        return results.map(toResult);
-      });
+      return once(ctx, 'db.batch', input.idempotencyKey, () =>
+        withD1(ctx, input.binding, async (database) => {
+          const results = await database.batch<Record<string, unknown>>(
+            input.statements.map((statement) => prepare(database, statement)),
+          );
+          return results.map(toResult);
+        }),
+      );
     }),
 
   statement: procedure
@@ -126,26 +157,9 @@ export const dbRouter = router({
     .output(db.statement.output)
     .mutation(async ({ input, ctx }) => {
       const readOnly = checkStatement(input.sql, { readOnly: false });
-      return withD1(ctx, input.binding, async (database, reads) => {
-        const statement = prepare(database, input);
-        switch (input.method) {
-          case 'all':
-            return toResult(await (readOnly ? reads.all(statement) : statement.all()));
-          case 'run':
-            return toResult(await statement.run<Record<string, unknown>>());
-          case 'first': {
-            if (input.column !== undefined) return toSqlValue(await statement.first(input.column));
-            const [row] = (await (readOnly ? reads.all(statement) : statement.all())).results;
-            return row === undefined ? null : toRow(row);
-          }
-          case 'raw': {
-            const rows: unknown[][] = input.columnNames
-              ? await statement.raw({ columnNames: true })
-              : await statement.raw({ columnNames: false });
-            return rows.map((row) => row.map(toSqlValue));
-          }
-        }
-      });
+      // A read is idempotent by nature: its key is not recorded.
+      const key = readOnly ? undefined : input.idempotencyKey;
+      return once(ctx, 'db.statement', key, () => runStatement(ctx, input, readOnly));
     }),
 
   exec: procedure
@@ -153,7 +167,9 @@ export const dbRouter = router({
     .output(db.exec.output)
     .mutation(async ({ input, ctx }) => {
       // A D1 session has no exec(); a script runs outside any session, as on the binding.
-      const { count, duration } = await d1Binding(ctx.env, input.binding).exec(input.sql);
-      return { count, duration };
+      return once(ctx, 'db.exec', input.idempotencyKey, async () => {
+        const { count, duration } = await d1Binding(ctx.env, input.binding).exec(input.sql);
+        return { count, duration };
+      });
     }),
 });
