@@ -1,0 +1,166 @@
+import { env } from 'cloudflare:test';
+import { describe, expect, it } from 'vitest';
+import { createGatewayClient, gatewayCodeOf } from '../../shared/client.ts';
+import { computeContractVersion } from '../../shared/contract-hash.ts';
+import { CONTRACT_VERSION, transformer } from '../../shared/index.ts';
+import { CONTRACT_HEADER } from '../../shared/transport.ts';
+import { expectGatewayError, GATEWAY_URL, gateway, gatewayFetch, unique } from './helpers.ts';
+
+type Fetch = (input: RequestInfo | URL, init?: RequestInit) => Promise<Response>;
+
+/** A client over the real handler, with a fetch that can misbehave first. */
+function clientWith(fetch: Fetch, options: { deadlineMs?: number } = {}) {
+  return createGatewayClient({ url: GATEWAY_URL, fetch: fetch as typeof globalThis.fetch, ...options });
+}
+
+async function usersTable(): Promise<string> {
+  const name = unique('rel').replaceAll('-', '_');
+  await env.DB.exec(`CREATE TABLE ${name} (id INTEGER PRIMARY KEY AUTOINCREMENT, v TEXT)`);
+  return name;
+}
+
+const count = async (table: string) =>
+  env.DB.prepare(`SELECT count(*) AS n FROM ${table}`).first<number>('n');
+
+describe('the contract version', () => {
+  it('is the hash of the contract as it is (run npm run contract:version after changing it)', async () => {
+    expect(await computeContractVersion()).toBe(CONTRACT_VERSION);
+  });
+
+  it('is checked: a client of another contract gets VERSION_MISMATCH (412), and the next call is served', async () => {
+    const response = await gatewayFetch(`${GATEWAY_URL}/gateway.info?batch=1`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', [CONTRACT_HEADER]: '0000000000000000' },
+      body: JSON.stringify({ 0: transformer.serialize(undefined) }),
+    });
+    expect(response.status).toBe(412);
+    const [item] = (await response.json()) as [{ error: { json: { data: { gatewayCode: string } } } }];
+    expect(item.error.json.data.gatewayCode).toBe('VERSION_MISMATCH');
+    expect((await gateway.gateway.info.query()).contractVersion).toBe(CONTRACT_VERSION);
+  });
+});
+
+describe('idempotent writes', () => {
+  it('answer a repeated key with the first result, changing the data once', async () => {
+    const table = await usersTable();
+    const write = { sql: `INSERT INTO ${table} (v) VALUES ('once')`, idempotencyKey: unique('key') };
+    const first = await gateway.db.run.mutate(write);
+    const again = await gateway.db.run.mutate(write);
+    expect(again).toEqual(first);
+    expect(await count(table)).toBe(1);
+  });
+
+  it('survive duplicate delivery of the same HTTP request', async () => {
+    const table = await usersTable();
+    // Every request is delivered twice (a retrying proxy, say); the client sees the second answer.
+    const twice = clientWith(async (input, init) => {
+      await gatewayFetch(input, init);
+      return gatewayFetch(input, init);
+    });
+    await twice.db.run.mutate({ sql: `INSERT INTO ${table} (v) VALUES ('dup')` });
+    await twice.kv.put.mutate({ key: unique('dup'), value: 'v' });
+    expect(await count(table)).toBe(1);
+  });
+
+  it('refuse a key reused for another procedure, and give a failed write its key back', async () => {
+    const table = await usersTable();
+    const idempotencyKey = unique('reuse');
+    await gateway.kv.put.mutate({ key: unique('k'), value: 'v', idempotencyKey });
+    await expectGatewayError(
+      gateway.db.run.mutate({ sql: `INSERT INTO ${table} (v) VALUES ('x')`, idempotencyKey }),
+      'BAD_INPUT',
+      /was used for kv\.put/,
+    );
+    const failing = unique('fail');
+    await expectGatewayError(
+      gateway.db.run.mutate({ sql: 'INSERT INTO nowhere VALUES (1)', idempotencyKey: failing }),
+      'SQL_ERROR',
+    );
+    await expectGatewayError(
+      gateway.db.run.mutate({ sql: 'INSERT INTO nowhere VALUES (1)', idempotencyKey: failing }),
+      'SQL_ERROR',
+    );
+    await gateway.db.exec.mutate({ sql: 'CREATE TABLE IF NOT EXISTS nowhere (x)' });
+    await gateway.db.run.mutate({ sql: 'INSERT INTO nowhere VALUES (1)', idempotencyKey: failing });
+    expect(await count('nowhere')).toBeGreaterThanOrEqual(1);
+  });
+});
+
+describe('retries', () => {
+  /** Answers the first `failures` requests with a bare 503, as a gateway restarting would. */
+  function flaky(failures: number) {
+    const seen = { requests: 0 };
+    const fetch: Fetch = async (input, init) => {
+      seen.requests++;
+      if (seen.requests <= failures) return new Response('Service Unavailable', { status: 503 });
+      return gatewayFetch(input, init);
+    };
+    return { seen, fetch };
+  }
+
+  it('retry a read after a transient 503, and it succeeds', async () => {
+    const { seen, fetch } = flaky(2);
+    expect(await clientWith(fetch).db.first.query({ sql: 'SELECT 7 AS n' })).toEqual({ n: 7 });
+    expect(seen.requests).toBe(3);
+  });
+
+  it('retry a keyed write after a transient 503, running it once', async () => {
+    const table = await usersTable();
+    const { seen, fetch } = flaky(1);
+    await clientWith(fetch).db.run.mutate({ sql: `INSERT INTO ${table} (v) VALUES ('w')` });
+    expect(seen.requests).toBe(2);
+    expect(await count(table)).toBe(1);
+  });
+
+  it('do not retry a write without a key', async () => {
+    const table = await usersTable();
+    const { seen, fetch } = flaky(1);
+    const error = await clientWith(fetch)
+      .db.run.mutate({ sql: `INSERT INTO ${table} (v) VALUES ('w')`, idempotencyKey: undefined })
+      .catch((e: unknown) => e);
+    expect(gatewayCodeOf(error)).toBe('UNAVAILABLE');
+    expect(seen.requests).toBe(1);
+    expect(await count(table)).toBe(0);
+  });
+
+  it('do not retry what cannot pass (bad SQL)', async () => {
+    const { seen, fetch } = flaky(0);
+    await expect(clientWith(fetch).db.query.query({ sql: 'SELEC 1' })).rejects.toThrow(/syntax error/);
+    expect(seen.requests).toBe(1);
+  });
+});
+
+describe('deadlines and cancellation', () => {
+  it('abort a call past its deadline with CANCELLED, and leave no write behind', async () => {
+    const table = await usersTable();
+    const slow: Fetch = async (input, init) => {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      return gatewayFetch(input, init);
+    };
+    const error = await clientWith(slow, { deadlineMs: 1 })
+      .db.run.mutate({ sql: `INSERT INTO ${table} (v) VALUES ('late')` })
+      .catch((e: unknown) => e);
+    expect(gatewayCodeOf(error)).toBe('CANCELLED');
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    expect(await count(table)).toBe(0);
+  });
+
+  it('take a deadline per call and an AbortSignal from the caller', async () => {
+    const slow: Fetch = async (input, init) => {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      return gatewayFetch(input, init);
+    };
+    const client = clientWith(slow, { deadlineMs: 10_000 });
+    const late = await client.gateway.info
+      .query(undefined, { context: { deadlineMs: 5 } })
+      .catch((e: unknown) => e);
+    expect(gatewayCodeOf(late)).toBe('CANCELLED');
+    const controller = new AbortController();
+    const aborted = client.gateway.info
+      .query(undefined, { signal: controller.signal })
+      .catch((e: unknown) => e);
+    controller.abort();
+    expect(gatewayCodeOf(await aborted)).toBe('CANCELLED');
+    expect((await client.gateway.info.query()).contractVersion).toBe(CONTRACT_VERSION);
+  });
+});
