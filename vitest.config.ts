@@ -13,7 +13,11 @@ export default defineConfig({
           cloudflareTest(async () => ({
             wrangler: { configPath: path.join(root, 'wrangler.toml') },
             miniflare: {
-              bindings: { TEST_MIGRATIONS: await readD1Migrations(path.join(root, 'migrations')) },
+              bindings: {
+                TEST_MIGRATIONS: await readD1Migrations(path.join(root, 'migrations')),
+                // Cases per procedure in test/worker/fuzz.test.ts (npm run fuzz sets more).
+                FUZZ_RUNS: process.env.FUZZ_RUNS ?? '8',
+              },
             },
           })),
         ],

@@ -35,7 +35,14 @@ const BINDING_ERRORS: ReadonlyArray<readonly [RegExp, GatewayCode]> = [
     'SQL_ERROR',
   ],
   [/\b429\b|Too Many Requests|rate limit/i, 'RATE_LIMITED'],
+  // KV refuses what it cannot store ("KV PUT failed: 400 Invalid expiration of 1. ...").
+  [/^KV \w+ failed: 400\b/, 'BAD_INPUT'],
   [/Precondition Failed|\(10031\)/i, 'PRECONDITION_FAILED'],
+  // R2's codes (developers.cloudflare.com/r2/api/error-codes): a checksum that does not match the
+  // body, a key R2 will not take; too many requests; R2 briefly unavailable or failing inside.
+  [/\((10037|10020|10014)\)$/, 'BAD_INPUT'],
+  [/\(10058\)$/, 'RATE_LIMITED'],
+  [/\((10043|10001)\)$/, 'UNAVAILABLE'],
 ];
 
 /** The gateway code of an error a binding threw, or `INTERNAL`. */

@@ -1,7 +1,259 @@
 import type { KvBindingName } from '../bindings.ts';
 import type { GatewayClient } from '../client.ts';
+import type { Json } from '../schemas/common.ts';
+import { bytesStream, copyBytes, readStream, toArrayBuffer } from './bytes.ts';
+import { GatewayBindingError, viaGateway } from './errors.ts';
 
-/** A `KVNamespace` backed by the gateway. (In progress.) */
-export function gatewayKvNamespace(_client: GatewayClient, _binding: KvBindingName): KVNamespace {
-  throw new Error('not implemented yet');
+type ValueType = 'text' | 'json' | 'arrayBuffer' | 'stream';
+type GetArgument = ValueType | Partial<KVNamespaceGetOptions<ValueType | undefined>> | undefined;
+type Options = Partial<KVNamespaceGetOptions<undefined>>;
+
+interface Read {
+  type: ValueType;
+  cacheTtl: number | undefined;
+}
+
+const VALUE_TYPES: readonly unknown[] = ['text', 'json', 'arrayBuffer', 'stream'];
+/** Keys per bulk read, the binding's limit. */
+const MAX_BULK_KEYS = 100;
+
+function readOf(argument: GetArgument): Read {
+  const { type = 'text', cacheTtl } = typeof argument === 'string' ? { type: argument } : (argument ?? {});
+  if (!VALUE_TYPES.includes(type)) {
+    throw new TypeError(
+      'Unknown response type. Possible types are "text", "arrayBuffer", "json", and "stream".',
+    );
+  }
+  return { type, cacheTtl };
+}
+
+// The binding refuses these before any request, with a TypeError; so do we, in its words.
+function checkKey(key: string): void {
+  if (key === '') throw new TypeError('Key name cannot be empty.');
+  if (key === '.' || key === '..') throw new TypeError(`"${key}" is not allowed as a key name.`);
+}
+
+/**
+ * The value as the binding gives it. JSON is read as text and parsed here, so that a value that is
+ * not JSON fails with the binding's SyntaxError rather than the gateway's BAD_INPUT.
+ */
+function toValue(value: Json | Uint8Array | null, type: ValueType): unknown {
+  if (value === null) return null;
+  switch (type) {
+    case 'text':
+      return value;
+    case 'json':
+      return JSON.parse(value as string);
+    case 'arrayBuffer':
+      return toArrayBuffer(value as Uint8Array);
+    case 'stream':
+      return bytesStream(value as Uint8Array);
+  }
+}
+
+/** What the contract stores for a `put` value: the binding's own conversions, never an object. */
+async function toPutValue(value: unknown): Promise<string | Uint8Array> {
+  if (typeof value === 'string') return value;
+  if (value instanceof ArrayBuffer || ArrayBuffer.isView(value)) return copyBytes(value);
+  if (value instanceof ReadableStream) return readStream(value);
+  if (typeof value === 'object' && value !== null) {
+    throw new TypeError(
+      'KV put() accepts only strings, ArrayBuffers, ArrayBufferViews, and ReadableStreams as values.',
+    );
+  }
+  // The binding stores other primitives as their string: 123 as "123", null as "null".
+  return String(value);
+}
+
+/** Metadata as the binding stores it: its JSON (a Date becomes its ISO string, undefined drops out). */
+function toMetadata(metadata: unknown): Json | undefined {
+  if (metadata === null || metadata === undefined) return undefined;
+  const text = JSON.stringify(metadata);
+  return text === undefined ? undefined : (JSON.parse(text) as Json);
+}
+
+/** A `KVNamespace` whose reads and writes run on the gateway. */
+class GatewayKvNamespace implements KVNamespace {
+  readonly #client: GatewayClient;
+  readonly #binding: KvBindingName;
+
+  constructor(client: GatewayClient, binding: KvBindingName) {
+    this.#client = client;
+    this.#binding = binding;
+  }
+
+  // JSON travels as text (see toValue); a stream travels as bytes.
+  #input(key: string, { type, cacheTtl }: Read) {
+    checkKey(key);
+    const wire = type === 'text' || type === 'json' ? 'text' : 'bytes';
+    return { binding: this.#binding, key, type: wire, cacheTtl } as const;
+  }
+
+  async #read(key: string, read: Read): Promise<{ value: unknown; metadata: Json | null }> {
+    const { value, metadata } = await viaGateway(
+      this.#client.kv.getWithMetadata.query(this.#input(key, read)),
+    );
+    return { value: toValue(value, read.type), metadata };
+  }
+
+  async #readValue(key: string, read: Read): Promise<unknown> {
+    return toValue(await viaGateway(this.#client.kv.get.query(this.#input(key, read))), read.type);
+  }
+
+  /**
+   * The binding's bulk read, as parallel single reads: calls of one tick share a request. Its checks
+   * and failures are the binding's, in its words.
+   */
+  async #readMany<T>(keys: string[], read: Read, one: (key: string) => Promise<T>): Promise<Map<string, T>> {
+    const refuse = (reason: string) =>
+      new GatewayBindingError(`KV GET_BULK failed: 400 ${reason}`, 'BAD_INPUT');
+    if (keys.length === 0) throw refuse('You must request a minimum of 1 key');
+    if (keys.length > MAX_BULK_KEYS) throw refuse(`You can request a maximum of ${MAX_BULK_KEYS} keys`);
+    if (read.type !== 'text' && read.type !== 'json') {
+      throw refuse(`"${read.type}" is not a valid type. Use "json" or "text"`);
+    }
+    const unique = [...new Set(keys)];
+    try {
+      const values = await Promise.all(unique.map(one));
+      return new Map(unique.map((key, i) => [key, values[i] as T]));
+    } catch (error) {
+      if (error instanceof SyntaxError) {
+        throw refuse('At least one of the requested keys corresponds to a non-json value');
+      }
+      throw error;
+    }
+  }
+
+  get(key: string, options?: Options): Promise<string | null>;
+  get(key: string, type: 'text'): Promise<string | null>;
+  get<T = unknown>(key: string, type: 'json'): Promise<T | null>;
+  get(key: string, type: 'arrayBuffer'): Promise<ArrayBuffer | null>;
+  get(key: string, type: 'stream'): Promise<ReadableStream | null>;
+  get(key: string, options?: KVNamespaceGetOptions<'text'>): Promise<string | null>;
+  get<T = unknown>(key: string, options?: KVNamespaceGetOptions<'json'>): Promise<T | null>;
+  get(key: string, options?: KVNamespaceGetOptions<'arrayBuffer'>): Promise<ArrayBuffer | null>;
+  get(key: string, options?: KVNamespaceGetOptions<'stream'>): Promise<ReadableStream | null>;
+  get(keys: string[], type: 'text'): Promise<Map<string, string | null>>;
+  get<T = unknown>(keys: string[], type: 'json'): Promise<Map<string, T | null>>;
+  get(keys: string[], options?: Options): Promise<Map<string, string | null>>;
+  get(keys: string[], options?: KVNamespaceGetOptions<'text'>): Promise<Map<string, string | null>>;
+  get<T = unknown>(keys: string[], options?: KVNamespaceGetOptions<'json'>): Promise<Map<string, T | null>>;
+  async get(key: string | string[], argument?: GetArgument): Promise<unknown> {
+    const read = readOf(argument);
+    if (Array.isArray(key)) return this.#readMany(key, read, (one) => this.#readValue(one, read));
+    return this.#readValue(key, read);
+  }
+
+  getWithMetadata<M = unknown>(
+    key: string,
+    options?: Options,
+  ): Promise<KVNamespaceGetWithMetadataResult<string, M>>;
+  getWithMetadata<M = unknown>(
+    key: string,
+    type: 'text',
+  ): Promise<KVNamespaceGetWithMetadataResult<string, M>>;
+  getWithMetadata<T = unknown, M = unknown>(
+    key: string,
+    type: 'json',
+  ): Promise<KVNamespaceGetWithMetadataResult<T, M>>;
+  getWithMetadata<M = unknown>(
+    key: string,
+    type: 'arrayBuffer',
+  ): Promise<KVNamespaceGetWithMetadataResult<ArrayBuffer, M>>;
+  getWithMetadata<M = unknown>(
+    key: string,
+    type: 'stream',
+  ): Promise<KVNamespaceGetWithMetadataResult<ReadableStream, M>>;
+  getWithMetadata<M = unknown>(
+    key: string,
+    options: KVNamespaceGetOptions<'text'>,
+  ): Promise<KVNamespaceGetWithMetadataResult<string, M>>;
+  getWithMetadata<T = unknown, M = unknown>(
+    key: string,
+    options: KVNamespaceGetOptions<'json'>,
+  ): Promise<KVNamespaceGetWithMetadataResult<T, M>>;
+  getWithMetadata<M = unknown>(
+    key: string,
+    options: KVNamespaceGetOptions<'arrayBuffer'>,
+  ): Promise<KVNamespaceGetWithMetadataResult<ArrayBuffer, M>>;
+  getWithMetadata<M = unknown>(
+    key: string,
+    options: KVNamespaceGetOptions<'stream'>,
+  ): Promise<KVNamespaceGetWithMetadataResult<ReadableStream, M>>;
+  getWithMetadata<M = unknown>(
+    keys: string[],
+    type: 'text',
+  ): Promise<Map<string, KVNamespaceGetWithMetadataResult<string, M>>>;
+  getWithMetadata<T = unknown, M = unknown>(
+    keys: string[],
+    type: 'json',
+  ): Promise<Map<string, KVNamespaceGetWithMetadataResult<T, M>>>;
+  getWithMetadata<M = unknown>(
+    keys: string[],
+    options?: Options,
+  ): Promise<Map<string, KVNamespaceGetWithMetadataResult<string, M>>>;
+  getWithMetadata<M = unknown>(
+    keys: string[],
+    options?: KVNamespaceGetOptions<'text'>,
+  ): Promise<Map<string, KVNamespaceGetWithMetadataResult<string, M>>>;
+  getWithMetadata<T = unknown, M = unknown>(
+    keys: string[],
+    options?: KVNamespaceGetOptions<'json'>,
+  ): Promise<Map<string, KVNamespaceGetWithMetadataResult<T, M>>>;
+  async getWithMetadata(key: string | string[], argument?: GetArgument): Promise<unknown> {
+    const read = readOf(argument);
+    if (Array.isArray(key)) {
+      // In a bulk read a missing key is null, and an entry has no cacheStatus, as from the binding.
+      return this.#readMany(key, read, async (one) => {
+        const { value, metadata } = await this.#read(one, read);
+        return value === null ? null : { value, metadata };
+      });
+    }
+    const { value, metadata } = await this.#read(key, read);
+    return { value, metadata, cacheStatus: null };
+  }
+
+  async put(
+    key: string,
+    value: string | ArrayBuffer | ArrayBufferView | ReadableStream,
+    options: KVNamespacePutOptions = {},
+  ): Promise<void> {
+    checkKey(key);
+    const { expiration, expirationTtl } = options;
+    const metadata = toMetadata(options.metadata);
+    const input = {
+      binding: this.#binding,
+      key,
+      value: await toPutValue(value),
+      expiration,
+      expirationTtl,
+      metadata,
+    };
+    await viaGateway(this.#client.kv.put.mutate(input));
+  }
+
+  async delete(key: string): Promise<void> {
+    checkKey(key);
+    await viaGateway(this.#client.kv.delete.mutate({ binding: this.#binding, key }));
+  }
+
+  async list<M = unknown>(options: KVNamespaceListOptions = {}): Promise<KVNamespaceListResult<M, string>> {
+    const page = await viaGateway(
+      this.#client.kv.list.query({
+        binding: this.#binding,
+        prefix: options.prefix ?? undefined,
+        limit: options.limit,
+        cursor: options.cursor ?? undefined,
+      }),
+    );
+    // Metadata is stored as JSON and read back as the caller says it is, as from the binding.
+    const keys = page.keys as KVNamespaceListKey<M, string>[];
+    if (page.list_complete) return { keys, list_complete: true, cacheStatus: null };
+    return { keys, list_complete: false, cursor: page.cursor ?? '', cacheStatus: null };
+  }
+}
+
+/** The `KVNamespace` for one of the gateway's KV bindings. */
+export function gatewayKvNamespace(client: GatewayClient, binding: KvBindingName): KVNamespace {
+  return new GatewayKvNamespace(client, binding);
 }

@@ -20,7 +20,8 @@ export function limit(message: string) {
 
 /** Whether a zod issue reports a limit rather than a malformed input. */
 export function isLimitIssue(issue: z.core.$ZodIssue): boolean {
-  if (issue.code === 'too_big') return true;
+  // A size or a count over its maximum; a date out of range is a malformed input, not a limit.
+  if (issue.code === 'too_big') return issue.origin !== 'date';
   return issue.code === 'custom' && issue.params?.gatewayCode === LIMIT_ISSUE_PARAMS.gatewayCode;
 }
 

@@ -14,6 +14,12 @@ export const R2Key = z
   .min(1, 'key is empty')
   .refine((key) => utf8Bytes(key) <= R2_MAX_KEY_BYTES, limit(`an R2 key is over ${R2_MAX_KEY_BYTES} bytes`));
 
+/** A date R2 takes: the binding refuses those outside 1687–2189; before 1970 means nothing to R2. */
+const R2Date = z
+  .date()
+  .min(new Date('1970-01-01T00:00:00Z'), 'R2 takes dates from 1970')
+  .max(new Date('2189-01-01T00:00:00Z'), 'R2 takes dates up to 2189');
+
 /** `R2HTTPMetadata`. */
 export const R2HttpMetadata = z.object({
   contentType: z.string().optional(),
@@ -21,7 +27,7 @@ export const R2HttpMetadata = z.object({
   contentDisposition: z.string().optional(),
   contentEncoding: z.string().optional(),
   cacheControl: z.string().optional(),
-  cacheExpiry: z.date().optional(),
+  cacheExpiry: R2Date.optional(),
 });
 
 export const R2CustomMetadata = z
@@ -37,8 +43,8 @@ export const R2CustomMetadata = z
 export const R2Conditional = z.object({
   etagMatches: z.string().optional(),
   etagDoesNotMatch: z.string().optional(),
-  uploadedBefore: z.date().optional(),
-  uploadedAfter: z.date().optional(),
+  uploadedBefore: R2Date.optional(),
+  uploadedAfter: R2Date.optional(),
   secondsGranularity: z.boolean().optional(),
 });
 

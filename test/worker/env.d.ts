@@ -5,6 +5,8 @@ declare global {
     interface Env {
       /** The migrations, read by vitest.config.ts and applied by apply-migrations.ts. */
       TEST_MIGRATIONS: D1Migration[];
+      /** Fuzzing cases per procedure (test/worker/fuzz.test.ts). */
+      FUZZ_RUNS?: string;
     }
   }
 }
