@@ -1,15 +1,17 @@
 import { Hono } from 'hono';
 import { cors } from 'hono/cors';
 import type { GatewayEnv } from '../shared/env/index.ts';
-import { HEALTH_PATH } from '../shared/transport.ts';
+import { HEALTH_PATH, REQUEST_ID_HEADER } from '../shared/transport.ts';
 import { onError } from './errors.ts';
+import { requestId } from './request-id.ts';
 import { usersRoutes } from './users.ts';
 
 /** The container's HTTP API over the Worker's bindings, passed in so that tests can point them anywhere. */
 export function createApp(env: GatewayEnv): Hono {
   const app = new Hono();
   // The original API allowed any origin, method and header; so does this one.
-  app.use('*', cors());
+  app.use('*', cors({ exposeHeaders: [REQUEST_ID_HEADER] }));
+  app.use('*', requestId);
   app.get(HEALTH_PATH, (c) => c.json({ ok: true }));
   app.route('/api/users', usersRoutes(env));
   app.notFound((c) => c.json({ error: 'not found' }, 404));

@@ -1,6 +1,7 @@
 import { createGatewayClient, type GatewayClient } from '../shared/client.ts';
 import { createGatewayEnv, type GatewayEnv } from '../shared/env/index.ts';
 import { DEFAULT_GATEWAY_URL } from '../shared/transport.ts';
+import { currentRequestId } from './request-id.ts';
 
 /**
  * The container's view of the Worker's bindings, configured from the environment: `GATEWAY_URL`

@@ -30,13 +30,17 @@ export interface LocalSessionOptions {
   persistTo?: string | undefined;
   /** Receives each line the Worker's tooling and the container print. */
   log?: (source: 'migrations' | 'container', line: string) => void;
+  /** Receives the Worker's own log lines (`console.*` in the Worker); wrangler prints them when absent. */
+  workerLog?: (level: string, message: string) => void;
 }
 
 export interface LocalSession {
   /** The Worker's public URL. */
   url: URL;
   /** The container process (its own process group). */
-  container: ChildProcess;
+  readonly container: ChildProcess;
+  /** Stops the container process (if it still runs) and starts a new one, as a Container restart would. */
+  restartContainer(): Promise<void>;
   /** Stops the container (letting requests under way finish) and the Worker. */
   stop(): Promise<void>;
 }
@@ -113,41 +117,60 @@ export async function startLocalSession(options: LocalSessionOptions): Promise<L
       inspector: false,
       enableContainers: false,
       ...(options.persistTo ? { persist: options.persistTo } : {}),
+      ...(options.workerLog
+        ? {
+            // The caller takes the Worker's logs; wrangler's own per-request lines go too.
+            logLevel: 'warn',
+            structuredLogsHandler: (log: { level: string; message: string }) =>
+              options.workerLog?.(log.level, log.message),
+          }
+        : {}),
     },
   });
   let container: ChildProcess | undefined;
+  // If this process exits without stop() (an uncaught error, a handler that exits at once), the
+  // container, in a process group of its own, must not outlive it.
+  const killOnExit = () => container && stopProcessGroupNow(container);
+  process.once('exit', killOnExit);
   try {
     const url = await worker.url;
-    container = spawn(process.execPath, [path.join(ROOT, 'container', 'server.ts')], {
-      cwd: ROOT,
-      // Its own process group, so that stopping it stops all it started.
-      detached: true,
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env: {
-        ...process.env,
-        HOST: '127.0.0.1',
-        PORT: String(options.containerPort),
-        GATEWAY_URL: new URL(DEV_GATEWAY_PATH, url).href,
-        GATEWAY_TOKEN: options.token,
-      },
-    });
-    pipeLines(container, 'container', options.log);
-    const running = container;
-    // If this process exits without stop() (an uncaught error, a handler that exits at once), the
-    // container, in a process group of its own, must not outlive it.
-    const killOnExit = () => stopProcessGroupNow(running);
-    process.once('exit', killOnExit);
-    await waitForOk(new URL(HEALTH_PATH, containerUrl), READY_TIMEOUT_MS, () => running.exitCode === null);
+    const startContainer = async () => {
+      const child = spawn(process.execPath, [path.join(ROOT, 'container', 'server.ts')], {
+        cwd: ROOT,
+        // Its own process group, so that stopping it stops all it started.
+        detached: true,
+        stdio: ['ignore', 'pipe', 'pipe'],
+        env: {
+          ...process.env,
+          HOST: '127.0.0.1',
+          PORT: String(options.containerPort),
+          GATEWAY_URL: new URL(DEV_GATEWAY_PATH, url).href,
+          GATEWAY_TOKEN: options.token,
+        },
+      });
+      container = child;
+      pipeLines(child, 'container', options.log);
+      await waitForOk(new URL(HEALTH_PATH, containerUrl), READY_TIMEOUT_MS, () => child.exitCode === null);
+      return child;
+    };
+    const first = await startContainer();
     return {
       url,
-      container: running,
+      get container() {
+        return container ?? first;
+      },
+      async restartContainer() {
+        if (container) await stopProcessGroup(container);
+        await startContainer();
+      },
       async stop() {
         process.off('exit', killOnExit);
-        await stopProcessGroup(running);
+        if (container) await stopProcessGroup(container);
         await worker.dispose();
       },
     };
   } catch (error) {
+    process.off('exit', killOnExit);
     if (container) await stopProcessGroup(container);
     await worker.dispose();
     throw error;

@@ -20,6 +20,10 @@ export interface GatewayEnvOptions {
   token?: string | undefined;
   /** The fetch to use; the global one by default. */
   fetch?: typeof globalThis.fetch | undefined;
+  /** Deadlines, retries and request ids, as for the typed client (shared/client.ts). */
+  deadlineMs?: GatewayClientOptions['deadlineMs'];
+  retries?: GatewayClientOptions['retries'];
+  requestId?: GatewayClientOptions['requestId'];
 }
 
 // `process` exists in Node and not (without nodejs_compat) in workerd: read it only if it is there.
@@ -39,9 +43,9 @@ function fromEnvironment(name: string): string | undefined {
  */
 export function createGatewayEnv(options: GatewayEnvOptions = {}): GatewayEnv {
   const clientOptions: GatewayClientOptions = {
+    ...options,
     url: options.url ?? fromEnvironment('GATEWAY_URL') ?? DEFAULT_GATEWAY_URL,
     token: options.token ?? fromEnvironment('GATEWAY_TOKEN'),
-    fetch: options.fetch,
   };
   const client = createGatewayClient(clientOptions);
   const makers: Record<string, () => unknown> = {};

@@ -27,7 +27,14 @@ const post = (body: unknown) =>
 
 beforeAll(async () => {
   state = mkdtempSync(path.join(tmpdir(), 'binding-gateway-e2e-'));
-  session = await startLocalSession({ port: 0, containerPort: await freePort(), token, persistTo: state });
+  session = await startLocalSession({
+    port: 0,
+    containerPort: await freePort(),
+    token,
+    persistTo: state,
+    // One line per gateway call is a lot under load: show only what went wrong.
+    workerLog: (level, message) => level === 'error' && console.error(message),
+  });
 });
 
 afterAll(async () => {
