@@ -4,6 +4,7 @@ import { createGatewayClient, gatewayCodeOf } from '../../shared/client.ts';
 import { computeContractVersion } from '../../shared/contract-hash.ts';
 import { CONTRACT_VERSION, transformer } from '../../shared/index.ts';
 import { CONTRACT_HEADER } from '../../shared/transport.ts';
+import { handleGatewayRequest } from '../../worker/gateway.ts';
 import { expectGatewayError, GATEWAY_URL, gateway, gatewayFetch, unique } from './helpers.ts';
 
 type Fetch = (input: RequestInfo | URL, init?: RequestInit) => Promise<Response>;
@@ -127,6 +128,42 @@ describe('retries', () => {
     const { seen, fetch } = flaky(0);
     await expect(clientWith(fetch).db.query.query({ sql: 'SELEC 1' })).rejects.toThrow(/syntax error/);
     expect(seen.requests).toBe(1);
+  });
+});
+
+describe("KV's write rate (one write per second per key)", () => {
+  it('answers RATE_LIMITED (429, retryable), and the client retries the keyed write once through', async () => {
+    // Local KV does not enforce the rate, so the binding here fails its first put as KV does.
+    let puts = 0;
+    const KV = new Proxy(env.KV, {
+      get(target, property) {
+        if (property !== 'put') return Reflect.get(target, property);
+        return (...args: Parameters<KVNamespace['put']>) => {
+          puts++;
+          if (puts === 1) return Promise.reject(new Error('KV PUT failed: 429 Too Many Requests'));
+          return target.put(...args);
+        };
+      },
+    });
+    const fetchWithRateLimit: Fetch = (input, init) =>
+      handleGatewayRequest(
+        new Request(input, init),
+        { ...env, KV },
+        { transport: 'test', id: 'rate' },
+        { log: () => {} },
+      );
+    const key = unique('rate');
+    const raw = createGatewayClient({
+      url: GATEWAY_URL,
+      fetch: fetchWithRateLimit as typeof fetch,
+      retries: 0,
+    });
+    const error = await expectGatewayError(raw.kv.put.mutate({ key, value: 'v' }), 'RATE_LIMITED');
+    expect(error.data).toMatchObject({ httpStatus: 429, retryable: true });
+    puts = 0;
+    await clientWith(fetchWithRateLimit).kv.put.mutate({ key, value: 'second try' });
+    expect(puts).toBe(2);
+    expect(await env.KV.get(key)).toBe('second try');
   });
 });
 
