@@ -159,7 +159,7 @@ describe('env.DB through the gateway', () => {
     expect(resumed.getBookmark()).not.toBeNull();
   });
 
-  it('sends statements made in the same tick in one HTTP request', async () => {
+  it('sends calls made in the same tick, on any binding, in one HTTP request', async () => {
     let requests = 0;
     const counted = createGatewayEnv({
       url: GATEWAY_URL,
@@ -173,6 +173,14 @@ describe('env.DB through the gateway', () => {
     );
     expect(values).toEqual([1, 2, 3, 4]);
     expect(requests).toBe(1);
+    // Across bindings too: one request for a statement, a KV read and an R2 head.
+    const [row, value, object] = await Promise.all([
+      counted.DB.prepare('SELECT 1 AS one').first(),
+      counted.KV.get(unique('none')),
+      counted.BUCKET.head(unique('none')),
+    ]);
+    expect([row, value, object]).toEqual([{ one: 1 }, null, null]);
+    expect(requests).toBe(2);
   });
 
   it('names the bindings there are when code asks for one that is not', () => {
