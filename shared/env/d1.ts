@@ -1,6 +1,7 @@
 import type { D1BindingName } from '../bindings.ts';
 import { createGatewayClient, type GatewayClient, type GatewayClientOptions } from '../client.ts';
 import type { D1Result as ContractResult, SqlParam, SqlValue } from '../schemas/db.ts';
+import { analyzeSql } from '../sql.ts';
 import { D1_BOOKMARK_HEADER, D1_SESSION_HEADER } from '../transport.ts';
 import { GatewayBindingError, viaGateway } from './errors.ts';
 
@@ -60,11 +61,31 @@ class GatewayD1Statement implements D1PreparedStatement {
     return new GatewayD1Statement(this.target, this.sql, values.map(toParam));
   }
 
+  /**
+   * A statement that only reads goes as a read procedure (`db.query`, `db.first`, `db.raw`): it
+   * shares its HTTP request with the other reads of its tick (KV and R2 reads included), joins the
+   * gateway's D1 read batch, and is retried like any read. Anything else goes as `db.statement`,
+   * a write with an idempotency key. (The gateway checks the SQL again either way.)
+   */
   #call(method: 'all' | 'first' | 'raw' | 'run', options: { column?: string; columnNames?: boolean } = {}) {
     const { client, binding } = this.target;
-    return viaGateway(
-      client.db.statement.mutate({ binding, sql: this.sql, params: this.params, method, ...options }),
-    );
+    const call = { binding, sql: this.sql, params: this.params };
+    if (method !== 'run' && this.#readsOnly()) {
+      switch (method) {
+        case 'all':
+          return viaGateway(client.db.query.query(call));
+        case 'first':
+          return viaGateway(client.db.first.query({ ...call, ...options }));
+        case 'raw':
+          return viaGateway(client.db.raw.query({ ...call, ...options }));
+      }
+    }
+    return viaGateway(client.db.statement.mutate({ ...call, method, ...options }));
+  }
+
+  #readsOnly(): boolean {
+    const statements = analyzeSql(this.sql);
+    return statements.length === 1 && statements[0]?.readOnly === true;
   }
 
   async first<T>(column?: string): Promise<T | null> {

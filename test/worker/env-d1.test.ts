@@ -173,7 +173,8 @@ describe('env.DB through the gateway', () => {
     );
     expect(values).toEqual([1, 2, 3, 4]);
     expect(requests).toBe(1);
-    // Across bindings too: one request for a statement, a KV read and an R2 head.
+    // Across bindings too: the reads of one tick go together (tRPC's batch link sends a tick's
+    // writes in a request of their own).
     const [row, value, object] = await Promise.all([
       counted.DB.prepare('SELECT 1 AS one').first(),
       counted.KV.get(unique('none')),
@@ -181,6 +182,12 @@ describe('env.DB through the gateway', () => {
     ]);
     expect([row, value, object]).toEqual([{ one: 1 }, null, null]);
     expect(requests).toBe(2);
+    await Promise.all([
+      counted.KV.put(unique('w'), 'v'),
+      counted.DB.prepare('SELECT 1').run(),
+      counted.KV.get('x'),
+    ]);
+    expect(requests).toBe(4);
   });
 
   it('names the bindings there are when code asks for one that is not', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { analyzeSql } from '../../worker/sql.ts';
+import { analyzeSql } from '../../shared/sql.ts';
 
 const verbs = (sql: string) => analyzeSql(sql).map(({ verb, readOnly }) => `${verb}:${readOnly ? 'r' : 'w'}`);
 

@@ -4,7 +4,7 @@ import { d1Binding, withD1 } from '../bindings.ts';
 import type { GatewayContext } from '../context.ts';
 import { GatewayError } from '../errors.ts';
 import { once } from '../idempotency.ts';
-import { analyzeSql } from '../sql.ts';
+import { analyzeSql } from '../../shared/sql.ts';
 import { procedure, router } from '../trpc.ts';
 
 /** D1 binds no bigint; one within ±2^53 binds as the same number, any other is refused. */
