@@ -18,9 +18,13 @@ function toBindingValue(value: unknown): unknown {
   return value instanceof Uint8Array ? Array.from(value) : value;
 }
 
+// In place: the row was just decoded from the response and belongs to no one else.
 function toBindingRow(row: Record<string, SqlValue>): Row {
-  const out: Row = {};
-  for (const [column, value] of Object.entries(row)) out[column] = toBindingValue(value);
+  const out: Row = row;
+  for (const column in out) {
+    const value = out[column];
+    if (value instanceof Uint8Array) out[column] = Array.from(value);
+  }
   return out;
 }
 

@@ -29,11 +29,11 @@ function isSqlValue(value: unknown): value is SqlValue {
 // Rows are checked with one function rather than a record of unions: the same check, ~5× faster on
 // a 10,000-row result (2 ms against 11 ms here), which is on every query's path.
 /** One result row: column name → value. */
-export const Row = z.custom<Record<string, SqlValue>>(
-  (row) =>
-    typeof row === 'object' && row !== null && !Array.isArray(row) && Object.values(row).every(isSqlValue),
-  'expected a row of SQL values (null, number, string or bytes)',
-);
+export const Row = z.custom<Record<string, SqlValue>>((row) => {
+  if (typeof row !== 'object' || row === null || Array.isArray(row)) return false;
+  for (const column in row) if (!isSqlValue((row as Record<string, unknown>)[column])) return false;
+  return true;
+}, 'expected a row of SQL values (null, number, string or bytes)');
 export type Row = z.infer<typeof Row>;
 
 /** One result row as an array (`raw()`). */

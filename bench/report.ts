@@ -1,0 +1,176 @@
+/**
+ * Turns the rounds' samples into medians, the P1–P4 ratios against their targets, one printed table
+ * and results.json. Ratios are of medians: each scenario's samples are interleaved with the others'.
+ */
+import os from 'node:os';
+import { SCENARIO_INFO, type ScenarioName } from './scenarios.ts';
+import { median, quantile } from './stats.ts';
+
+export interface Target {
+  id: string;
+  label: string;
+  value: number;
+  /** The ratio must be at most (`<=`) or at least (`>=`) this. */
+  direction: '<=' | '>=';
+  target: number;
+  met: boolean;
+}
+
+export interface BenchConfig {
+  rounds: number;
+  insertRounds: number;
+  floorRuns: number;
+  seedRows: number;
+  insertRows: number;
+  concurrentReads: number;
+  insertBatchSize: number;
+}
+
+export interface Summary {
+  median: number;
+  p25: number;
+  p75: number;
+  n: number;
+}
+
+export interface BenchResults {
+  date: string;
+  machine: {
+    node: string;
+    platform: string;
+    release: string;
+    arch: string;
+    cpu: string;
+    cpus: number;
+    memoryGiB: number;
+  };
+  config: BenchConfig;
+  /** Median ms per scenario. */
+  medians: Partial<Record<ScenarioName, number>>;
+  summaries: Partial<Record<ScenarioName, Summary>>;
+  ratios: Target[];
+  /** Every sample, ms, in round order. */
+  samples: Partial<Record<ScenarioName, number[]>>;
+}
+
+function target(id: string, label: string, value: number, direction: '<=' | '>=', goal: number): Target {
+  const met = direction === '<=' ? value <= goal : value >= goal;
+  return { id, label, value, direction, target: goal, met };
+}
+
+export function summarize(
+  samples: Partial<Record<ScenarioName, number[]>>,
+  config: BenchConfig,
+): BenchResults {
+  const summaries: Partial<Record<ScenarioName, Summary>> = {};
+  const medians: Partial<Record<ScenarioName, number>> = {};
+  for (const name of Object.keys(SCENARIO_INFO) as ScenarioName[]) {
+    const values = samples[name] ?? [];
+    if (values.length === 0) continue;
+    const summary = {
+      median: median(values),
+      p25: quantile(values, 0.25),
+      p75: quantile(values, 0.75),
+      n: values.length,
+    };
+    summaries[name] = summary;
+    medians[name] = summary.median;
+  }
+  const m = (name: ScenarioName) => medians[name] ?? Number.NaN;
+  const ratios = [
+    target(
+      'P1a',
+      'gateway.query ÷ (empty + floor)',
+      m('gateway.query') / (m('empty') + m('floor')),
+      '<=',
+      1.05,
+    ),
+    target('P1b', 'gateway.query ÷ original.query', m('gateway.query') / m('original.query'), '<=', 1.0),
+    target(
+      'P2',
+      'throughput concurrent10: gateway ÷ original',
+      m('concurrent10.original') / m('concurrent10.gateway'),
+      '>=',
+      4,
+    ),
+    target(
+      'P3',
+      'insert1000.original ÷ insert1000.batch',
+      m('insert1000.original') / m('insert1000.batch'),
+      '>=',
+      50,
+    ),
+    target(
+      'P4',
+      'rows10k.gateway ÷ rows10k.original',
+      m('rows10k.gateway') / m('rows10k.original'),
+      '<=',
+      1.1,
+    ),
+  ];
+  const cpus = os.cpus();
+  return {
+    date: new Date().toISOString(),
+    machine: {
+      node: process.version,
+      platform: os.platform(),
+      release: os.release(),
+      arch: os.arch(),
+      cpu: cpus[0]?.model ?? 'unknown',
+      cpus: cpus.length,
+      memoryGiB: Math.round((os.totalmem() / 2 ** 30) * 10) / 10,
+    },
+    config,
+    medians,
+    summaries,
+    ratios,
+    samples,
+  };
+}
+
+function ms(value: number): string {
+  return value >= 100 ? value.toFixed(0) : value >= 10 ? value.toFixed(1) : value.toFixed(2);
+}
+
+function pad(cells: string[], widths: number[], right: boolean[]): string {
+  return cells
+    .map((cell, i) => (right[i] ? cell.padStart(widths[i] ?? 0) : cell.padEnd(widths[i] ?? 0)))
+    .join('  ');
+}
+
+/** One table: every scenario's median (with its spread), then each target's ratio and verdict. */
+export function formatTable(results: BenchResults): string {
+  const header = ['scenario / target', 'median ms', 'p25–p75 ms', 'n', 'ratio', 'target', 'met'];
+  const right = [false, true, true, true, true, true, false];
+  const rows: string[][] = [];
+  for (const [name, s] of Object.entries(results.summaries) as [ScenarioName, Summary][]) {
+    rows.push([name, ms(s.median), `${ms(s.p25)}–${ms(s.p75)}`, String(s.n), '', '', '']);
+  }
+  const split = rows.length;
+  for (const r of results.ratios) {
+    // The ≥ targets are speed-ups (×); the ≤ ones are slowdowns.
+    const value = r.direction === '>=' ? `${r.value.toFixed(1)}×` : r.value.toFixed(3);
+    const goal = `${r.direction === '<=' ? '≤' : '≥'} ${r.direction === '>=' ? `${r.target}×` : r.target.toFixed(2)}`;
+    rows.push([`${r.id} ${r.label}`, '', '', '', value, goal, r.met ? 'met' : 'NOT met']);
+  }
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => (row[i] ?? '').length)));
+  const rule = widths.map((w) => '─'.repeat(w)).join('──');
+  const lines = [pad(header, widths, right), rule];
+  rows.forEach((row, i) => {
+    if (i === split) lines.push(rule);
+    lines.push(pad(row, widths, right));
+  });
+  return lines.join('\n');
+}
+
+/** What each scenario is, for the lines under the table. */
+export function formatLegend(results: BenchResults): string {
+  const c = results.config;
+  const names = Object.keys(results.summaries) as ScenarioName[];
+  return [
+    ...names.map((name) => `  ${name.padEnd(26)} ${SCENARIO_INFO[name]}`),
+    `  rounds ${c.rounds} (insert pair ${c.insertRounds}), /floor runs ${c.floorRuns}, ` +
+      `db.batch of ${c.insertBatchSize} statements (${Math.ceil(c.insertRows / c.insertBatchSize)} call(s)); ` +
+      `${results.machine.cpu} ×${results.machine.cpus}, Node ${results.machine.node}`,
+  ].join('\n');
+}

@@ -1,0 +1,188 @@
+/**
+ * The benchmark: the typed gateway against the original JSON proxy and against the floor (an empty
+ * round trip plus D1's own time), on one local Worker and one D1.
+ *
+ *   PATH=$PWD/node_modules/.bin:$PATH WRANGLER_SEND_METRICS=false node bench/run.ts [--rounds 30]
+ *     [--insert-rounds 5] [--floor-runs 20]
+ *
+ * Every round runs every scenario once, in an order that rotates from round to round, so that drift
+ * (the machine warming up, another process) spreads over all scenarios instead of favouring one.
+ * Prints one table; writes bench/results.json and bench/results.svg.
+ */
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { createGatewayClient, type GatewayClient } from '../shared/client.ts';
+import { createGatewayEnv } from '../shared/env/index.ts';
+import { DEV_GATEWAY_PATH } from '../shared/transport.ts';
+import { renderChart } from './chart.ts';
+import { type BenchConfig, formatLegend, formatTable, summarize } from './report.ts';
+import {
+  type BenchContext,
+  CONCURRENT_READS,
+  findInsertBatchSize,
+  INSERT_ROWS,
+  type Scenario,
+  type ScenarioName,
+  SEED_ROWS,
+  SELECT_ONE,
+  scenarios,
+  seed,
+} from './scenarios.ts';
+import { BENCH_DIR, type BenchServer, startBenchServer } from './server.ts';
+
+function positiveInt(name: string, value: string | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new Error(`--${name} takes a positive integer, not ${value}`);
+  return n;
+}
+
+function readArgs() {
+  const { values } = parseArgs({
+    options: {
+      rounds: { type: 'string' },
+      'insert-rounds': { type: 'string' },
+      'floor-runs': { type: 'string' },
+    },
+  });
+  const rounds = positiveInt('rounds', values.rounds, 30);
+  return {
+    rounds,
+    insertRounds: Math.min(rounds, positiveInt('insert-rounds', values['insert-rounds'], 5)),
+    floorRuns: positiveInt('floor-runs', values['floor-runs'], 20),
+  };
+}
+
+/**
+ * A typed client whose fetch answers every call with a reply recorded from the real gateway: what
+ * the client itself costs (links, superjson, parsing), with no network and no Worker.
+ */
+async function recordedReplyClient(url: string, token: string): Promise<GatewayClient> {
+  let recorded: string | undefined;
+  const recorder = createGatewayClient({
+    url,
+    token,
+    fetch: async (input, init) => {
+      const response = await fetch(input, init);
+      recorded = await response.clone().text();
+      return response;
+    },
+  });
+  await recorder.db.query.query({ sql: SELECT_ONE, params: [1] });
+  const body = recorded;
+  if (body === undefined) throw new Error('no gateway reply was recorded');
+  return createGatewayClient({
+    url,
+    token,
+    fetch: async () => new Response(body, { status: 200, headers: { 'content-type': 'application/json' } }),
+  });
+}
+
+/** The rounds (of `rounds`) that also run the heavy pair: `count` of them, spread evenly. */
+function heavyRounds(rounds: number, count: number): Set<number> {
+  return new Set(Array.from({ length: count }, (_, k) => Math.floor((k * rounds) / count)));
+}
+
+async function bench(server: BenchServer, args: ReturnType<typeof readArgs>): Promise<void> {
+  const started = performance.now();
+  await seed(server.url);
+  const gatewayUrl = new URL(DEV_GATEWAY_PATH, server.url).href;
+  const client = createGatewayClient({ url: gatewayUrl, token: server.token });
+  const ctx: BenchContext = {
+    url: server.url,
+    client,
+    env: createGatewayEnv({ url: gatewayUrl, token: server.token }),
+    cannedClient: await recordedReplyClient(gatewayUrl, server.token),
+    floorRuns: args.floorRuns,
+    insertBatchSize: await findInsertBatchSize(client, server.url),
+  };
+  const all = scenarios(ctx);
+
+  // One unrecorded round first: JIT in Node and workerd, connections, SQLite's page cache. The
+  // 1,000 sequential inserts are left out of it: their single calls warm up in original.query.
+  for (const scenario of all) if (scenario.name !== 'insert1000.original') await scenario.measure(1);
+
+  const samples: Partial<Record<ScenarioName, number[]>> = {};
+  const heavy = heavyRounds(args.rounds, args.insertRounds);
+  for (let round = 0; round < args.rounds; round++) {
+    const active: Scenario[] = all.filter((s) => !s.heavy || heavy.has(round));
+    const shift = round % active.length;
+    const order = [...active.slice(shift), ...active.slice(0, shift)];
+    // The same row for every scenario of a round; another row each round.
+    const id = ((round * 7919) % SEED_ROWS) + 1;
+    for (const scenario of order) {
+      for (const [name, ms] of Object.entries(await scenario.measure(id)) as [ScenarioName, number][]) {
+        const list = samples[name] ?? [];
+        list.push(ms);
+        samples[name] = list;
+      }
+    }
+    const elapsed = ((performance.now() - started) / 1000).toFixed(0);
+    process.stderr.write(`round ${round + 1}/${args.rounds} done (${elapsed} s)\n`);
+  }
+
+  const config: BenchConfig = {
+    rounds: args.rounds,
+    insertRounds: args.insertRounds,
+    floorRuns: args.floorRuns,
+    seedRows: SEED_ROWS,
+    insertRows: INSERT_ROWS,
+    concurrentReads: CONCURRENT_READS,
+    insertBatchSize: ctx.insertBatchSize,
+  };
+  const results = summarize(samples, config);
+  console.log(`\n${formatTable(results)}\n\n${formatLegend(results)}\n`);
+  // Microseconds are the most the clocks here can tell apart.
+  const rounded = (_key: string, value: unknown) =>
+    typeof value === 'number' ? Math.round(value * 1000) / 1000 : value;
+  const outputs = [path.join(BENCH_DIR, 'results.json'), path.join(BENCH_DIR, 'results.svg')];
+  await writeFile(outputs[0] as string, `${JSON.stringify(results, rounded, 2)}\n`);
+  await writeFile(outputs[1] as string, renderChart(results));
+  await formatWithBiome(outputs);
+  console.log(
+    `wrote bench/results.json and bench/results.svg (${((performance.now() - started) / 1000).toFixed(0)} s)`,
+  );
+}
+
+/**
+ * Formats the written files as the repository's Biome does, so that `biome check` stays clean after
+ * a run (it lays out JSON arrays its own way). A failure here costs the layout only: warn.
+ */
+async function formatWithBiome(files: string[]): Promise<void> {
+  const child = spawn(
+    path.join(BENCH_DIR, '..', 'node_modules', '.bin', 'biome'),
+    ['format', '--write', ...files],
+    {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    },
+  );
+  let errors = '';
+  child.stderr.on('data', (chunk: Buffer) => {
+    errors += chunk.toString();
+  });
+  const [code] = (await once(child, 'exit')) as [number | null];
+  if (code !== 0) console.warn(`biome format did not format the results (${code}): ${errors.trim()}`);
+}
+
+async function main(): Promise<void> {
+  // Bad arguments fail before anything starts.
+  const args = readArgs();
+  const server = await startBenchServer();
+  // Ctrl-C still stops the Worker and removes the state directory.
+  const interrupt = () => void server.stop().finally(() => process.exit(130));
+  process.once('SIGINT', interrupt);
+  try {
+    await bench(server, args);
+  } finally {
+    process.off('SIGINT', interrupt);
+    await server.stop();
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exitCode = 1;
+});

@@ -1,0 +1,257 @@
+/**
+ * What the bench measures. Each scenario runs once per round and returns its duration(s) in ms;
+ * each checks its answer after the clock stops, so a broken path fails the bench instead of
+ * looking fast. Work that is not the scenario (deleting inserted rows) is done after timing.
+ */
+import { type GatewayClient, gatewayCodeOf } from '../shared/client.ts';
+import type { GatewayEnv } from '../shared/env/index.ts';
+import {
+  getKeepAlive,
+  type OriginalQueryAnswer,
+  type OriginalRunAnswer,
+  postKeepAlive,
+  postNewConnection,
+} from './http.ts';
+import { median } from './stats.ts';
+
+export const SEED_ROWS = 10_000;
+export const INSERT_ROWS = 1_000;
+export const CONCURRENT_READS = 10;
+// Inserted rows get ids above the seeded ones, and are deleted after each insert scenario.
+const INSERT_FIRST_ID = SEED_ROWS + 1;
+
+export const SELECT_ONE = 'SELECT * FROM bench_rows WHERE id = ?';
+const SELECT_ALL = 'SELECT * FROM bench_rows';
+const INSERT = 'INSERT INTO bench_rows (id, name, score, created_at) VALUES (?, ?, ?, ?)';
+const DELETE_INSERTED = `DELETE FROM bench_rows WHERE id >= ${INSERT_FIRST_ID}`;
+
+/** Every reported figure, in the table's order, with what it is. */
+export const SCENARIO_INFO = {
+  empty: 'GET /empty, keep-alive: the round trip alone',
+  floor: 'the single-row query timed in the Worker (mean of n runs)',
+  'floor.run-median': 'the same, median of n runs (workerd clock ticks in 1 ms)',
+  'original.query': 'original POST /internal/db/query, a new connection per call',
+  'original.query.keepalive': 'the same over keep-alive (not the original client: for attribution)',
+  'gateway.query': 'typed client db.query, keep-alive',
+  'gateway.client-cpu': 'typed client db.query answered by a recorded reply: the client alone',
+  'env.DB.first': 'createGatewayEnv().DB.prepare(sql).bind(id).first()',
+  'concurrent10.original': '10 concurrent reads, original, 10 new connections',
+  'concurrent10.gateway': '10 concurrent reads, typed client: one HTTP request, one D1 batch',
+  'insert1000.original': '1,000 sequential /internal/db/run INSERTs, new connection each',
+  'insert1000.batch': '1,000 INSERTs in one db.batch through the gateway',
+  'rows10k.original': 'SELECT * (10,000 rows), original, new connection',
+  'rows10k.gateway': 'SELECT * (10,000 rows), typed client db.query',
+} as const;
+
+export type ScenarioName = keyof typeof SCENARIO_INFO;
+export type Durations = Partial<Record<ScenarioName, number>>;
+
+export interface Scenario {
+  name: ScenarioName;
+  /** Fewer rounds (`--insert-rounds`): it takes seconds. */
+  heavy: boolean;
+  /** Runs once; `id` is the round's row (1..SEED_ROWS). */
+  measure(id: number): Promise<Durations>;
+}
+
+export interface BenchContext {
+  url: URL;
+  /** The typed client, one for the whole run: its connections stay open. */
+  client: GatewayClient;
+  /** The binding-shaped env over its own client. */
+  env: GatewayEnv;
+  /** A typed client whose fetch answers with a recorded db.query reply, no network. */
+  cannedClient: GatewayClient;
+  /** Runs of the query per /floor request. */
+  floorRuns: number;
+  /** Statements per db.batch call for the 1,000 inserts (1,000 unless a limit refused that). */
+  insertBatchSize: number;
+}
+
+function check(condition: boolean, message: string): asserts condition {
+  if (!condition) throw new Error(`bench check failed: ${message}`);
+}
+
+async function timed<T>(run: () => Promise<T>): Promise<[number, T]> {
+  const start = performance.now();
+  const value = await run();
+  return [performance.now() - start, value];
+}
+
+function insertStatements(): { sql: string; params: (number | string)[] }[] {
+  return Array.from({ length: INSERT_ROWS }, (_, i) => ({
+    sql: INSERT,
+    params: [INSERT_FIRST_ID + i, `inserted-${i}`, i / 4, '2026-11-23 12:00:00'],
+  }));
+}
+
+function chunks<T>(items: readonly T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
+
+/** Inserts the 1,000 rows in `size`-statement db.batch calls, made in one tick (one HTTP request). */
+export function insertByBatch(client: GatewayClient, size: number): Promise<unknown> {
+  return Promise.all(
+    chunks(insertStatements(), size).map((statements) => client.db.batch.mutate({ statements })),
+  );
+}
+
+/** Removes the rows an insert scenario added, and checks how many there were. */
+async function deleteInserted(url: URL): Promise<void> {
+  const answer = await postKeepAlive<OriginalRunAnswer>(new URL('/internal/db/run', url), {
+    sql: DELETE_INSERTED,
+    params: [],
+  });
+  check(answer.meta.changes === INSERT_ROWS, `${answer.meta.changes} inserted rows, not ${INSERT_ROWS}`);
+}
+
+/**
+ * The fewest db.batch calls that hold the 1,000 inserts: one, unless a gateway or D1 limit refuses
+ * it; then halves until one passes. Leaves no rows behind.
+ */
+export async function findInsertBatchSize(client: GatewayClient, url: URL): Promise<number> {
+  for (let size = INSERT_ROWS; size >= 1; size = Math.ceil(size / 2)) {
+    try {
+      await insertByBatch(client, size);
+      await deleteInserted(url);
+      return size;
+    } catch (error) {
+      const code = gatewayCodeOf(error);
+      if (code !== 'LIMIT_EXCEEDED' && code !== 'BAD_INPUT' && code !== 'OVERLOADED') throw error;
+      console.error(`a db.batch of ${size} statements was refused (${code}): ${(error as Error).message}`);
+      if (size === 1) throw error;
+    }
+  }
+  throw new Error('unreachable');
+}
+
+export function scenarios(ctx: BenchContext): Scenario[] {
+  const { url, client, env, cannedClient } = ctx;
+  const original = (path: 'query' | 'run', sql: string, params: (number | string)[]) =>
+    postNewConnection<OriginalQueryAnswer & OriginalRunAnswer>(new URL(`/internal/db/${path}`, url), {
+      sql,
+      params,
+    });
+  const one = (name: ScenarioName, measure: (id: number) => Promise<number>, heavy = false): Scenario => ({
+    name,
+    heavy,
+    measure: async (id) => ({ [name]: await measure(id) }),
+  });
+  const ids = (id: number) =>
+    Array.from({ length: CONCURRENT_READS }, (_, i) => ((id + i - 1) % SEED_ROWS) + 1);
+
+  return [
+    one('empty', async () => {
+      const [ms, status] = await timed(() => getKeepAlive(new URL('/empty', url)));
+      check(status === 204, `GET /empty answered ${status}`);
+      return ms;
+    }),
+    {
+      name: 'floor',
+      heavy: false,
+      async measure(id) {
+        const body = { sql: SELECT_ONE, params: [id], n: ctx.floorRuns };
+        const { ms, totalMs } = await postKeepAlive<{ ms: number[]; totalMs: number }>(
+          new URL('/floor', url),
+          body,
+        );
+        check(ms.length === ctx.floorRuns, `/floor ran ${ms.length} times`);
+        return { floor: totalMs / ms.length, 'floor.run-median': median(ms) };
+      },
+    },
+    one('original.query', async (id) => {
+      const [ms, answer] = await timed(() => original('query', SELECT_ONE, [id]));
+      check(answer.results[0]?.id === id, 'original.query returned another row');
+      return ms;
+    }),
+    one('original.query.keepalive', async (id) => {
+      const body = { sql: SELECT_ONE, params: [id] };
+      const [ms, answer] = await timed(() =>
+        postKeepAlive<OriginalQueryAnswer>(new URL('/internal/db/query', url), body),
+      );
+      check(answer.results[0]?.id === id, 'original.query.keepalive returned another row');
+      return ms;
+    }),
+    one('gateway.query', async (id) => {
+      const [ms, answer] = await timed(() => client.db.query.query({ sql: SELECT_ONE, params: [id] }));
+      check(answer.results[0]?.id === id, 'gateway.query returned another row');
+      return ms;
+    }),
+    one('gateway.client-cpu', async (id) => {
+      const [ms, answer] = await timed(() => cannedClient.db.query.query({ sql: SELECT_ONE, params: [id] }));
+      check(answer.results.length === 1, 'the recorded reply has no row');
+      return ms;
+    }),
+    one('env.DB.first', async (id) => {
+      const [ms, row] = await timed(() => env.DB.prepare(SELECT_ONE).bind(id).first<{ id: number }>());
+      check(row?.id === id, 'env.DB.first returned another row');
+      return ms;
+    }),
+    one('concurrent10.original', async (id) => {
+      const [ms, answers] = await timed(() =>
+        Promise.all(ids(id).map((i) => original('query', SELECT_ONE, [i]))),
+      );
+      check(
+        answers.every((a, i) => a.results[0]?.id === ids(id)[i]),
+        'concurrent10.original: wrong rows',
+      );
+      return ms;
+    }),
+    one('concurrent10.gateway', async (id) => {
+      const [ms, answers] = await timed(() =>
+        Promise.all(ids(id).map((i) => client.db.query.query({ sql: SELECT_ONE, params: [i] }))),
+      );
+      check(
+        answers.every((a, i) => a.results[0]?.id === ids(id)[i]),
+        'concurrent10.gateway: wrong rows',
+      );
+      return ms;
+    }),
+    one(
+      'insert1000.original',
+      async () => {
+        const [ms] = await timed(async () => {
+          for (const { sql, params } of insertStatements()) await original('run', sql, params);
+        });
+        await deleteInserted(url);
+        return ms;
+      },
+      true,
+    ),
+    one(
+      'insert1000.batch',
+      async () => {
+        const [ms] = await timed(() => insertByBatch(client, ctx.insertBatchSize));
+        await deleteInserted(url);
+        return ms;
+      },
+      true,
+    ),
+    one('rows10k.original', async () => {
+      const [ms, answer] = await timed(() => original('query', SELECT_ALL, []));
+      check(answer.results.length === SEED_ROWS, `rows10k.original: ${answer.results.length} rows`);
+      return ms;
+    }),
+    one('rows10k.gateway', async () => {
+      const [ms, answer] = await timed(() => client.db.query.query({ sql: SELECT_ALL }));
+      check(answer.results.length === SEED_ROWS, `rows10k.gateway: ${answer.results.length} rows`);
+      return ms;
+    }),
+  ];
+}
+
+/** Creates and fills `bench_rows` through the original `/internal/db/run`, as the old client would. */
+export async function seed(url: URL): Promise<void> {
+  const run = (sql: string) =>
+    postKeepAlive<OriginalRunAnswer>(new URL('/internal/db/run', url), { sql, params: [] });
+  await run('CREATE TABLE bench_rows (id INTEGER PRIMARY KEY, name TEXT, score REAL, created_at TEXT)');
+  // One statement (a recursive CTE) rather than 10,000 calls: seeding is not what is measured.
+  const filled = await run(
+    `INSERT INTO bench_rows (id, name, score, created_at)
+     WITH RECURSIVE seq(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM seq WHERE i < ${SEED_ROWS})
+     SELECT i, 'name-' || i, i * 1.5, '2026-11-23 10:00:00' FROM seq`,
+  );
+  check(filled.meta.changes === SEED_ROWS, `seeded ${filled.meta.changes} rows`);
+}

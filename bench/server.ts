@@ -1,0 +1,83 @@
+/**
+ * The bench Worker under wrangler's dev server (miniflare's local D1), on an ephemeral port with a
+ * state directory of its own, started the way scripts/local-session.ts starts the real one.
+ */
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { once } from 'node:events';
+import { rmSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { unstable_startWorker } from 'wrangler';
+
+export const BENCH_DIR = import.meta.dirname;
+const ROOT = path.resolve(BENCH_DIR, '..');
+const CONFIG = path.join(BENCH_DIR, 'wrangler.toml');
+const WRANGLER = path.join(ROOT, 'node_modules', '.bin', 'wrangler');
+
+export interface BenchServer {
+  /** The Worker's URL. */
+  url: URL;
+  /** The dev gateway's bearer token. */
+  token: string;
+  /** Stops the Worker and removes the state directory; safe to call twice. */
+  stop(): Promise<void>;
+}
+
+/** `wrangler d1 migrations apply DB --local` into `dir`; wrangler's output only if it fails. */
+async function applyMigrations(dir: string): Promise<void> {
+  const child = spawn(
+    WRANGLER,
+    ['d1', 'migrations', 'apply', 'DB', '--local', '--persist-to', dir, '-c', CONFIG],
+    {
+      cwd: ROOT,
+      env: { ...process.env, WRANGLER_SEND_METRICS: 'false', CI: 'true' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
+  let output = '';
+  for (const stream of [child.stdout, child.stderr]) stream.on('data', (chunk) => (output += chunk));
+  const [code] = (await once(child, 'exit')) as [number | null];
+  if (code !== 0)
+    throw new Error(`applying the migrations failed (wrangler exited with ${code}):\n${output}`);
+}
+
+export async function startBenchServer(): Promise<BenchServer> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'binding-gateway-bench-'));
+  const token = randomBytes(32).toString('hex');
+  let worker: Awaited<ReturnType<typeof unstable_startWorker>> | undefined;
+  let stopped = false;
+  // wrangler exits the process itself on Ctrl-C (after stopping workerd), before an async stop()
+  // can finish: the state directory goes on the way out in any case.
+  const removeOnExit = () => rmSync(dir, { recursive: true, force: true });
+  process.once('exit', removeOnExit);
+  const stop = async () => {
+    if (stopped) return;
+    stopped = true;
+    process.off('exit', removeOnExit);
+    try {
+      await worker?.dispose();
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  };
+  try {
+    await applyMigrations(dir);
+    worker = await unstable_startWorker({
+      config: CONFIG,
+      bindings: { GATEWAY_DEV_TOKEN: { type: 'secret_text', value: token } },
+      dev: {
+        server: { hostname: '127.0.0.1', port: 0 },
+        inspector: false,
+        persist: dir,
+        // The gateway's one log line per call would otherwise print thousands of lines.
+        logLevel: 'warn',
+      },
+    });
+    return { url: await worker.url, token, stop };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
