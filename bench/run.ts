@@ -19,6 +19,7 @@ import { createGatewayEnv } from '../shared/env/index.ts';
 import { DEV_GATEWAY_PATH } from '../shared/transport.ts';
 import { renderChart } from './chart.ts';
 import { type BenchConfig, formatLegend, formatTable, summarize } from './report.ts';
+import { QUIET_GATEWAY_PATH } from './routes.ts';
 import {
   type BenchContext,
   CONCURRENT_READS,
@@ -96,6 +97,7 @@ async function bench(server: BenchServer, args: ReturnType<typeof readArgs>): Pr
     client,
     env: createGatewayEnv({ url: gatewayUrl, token: server.token }),
     cannedClient: await recordedReplyClient(gatewayUrl, server.token),
+    quietClient: createGatewayClient({ url: new URL(QUIET_GATEWAY_PATH, server.url).href }),
     floorRuns: args.floorRuns,
     insertBatchSize: await findInsertBatchSize(client, server.url),
   };

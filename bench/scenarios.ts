@@ -34,6 +34,7 @@ export const SCENARIO_INFO = {
   'original.query.keepalive': 'the same over keep-alive (not the original client: for attribution)',
   'gateway.query': 'typed client db.query, keep-alive',
   'gateway.client-cpu': 'typed client db.query answered by a recorded reply: the client alone',
+  'gateway.query.quiet': 'the same gateway without the per-call log line and the token check (attribution)',
   'env.DB.first': 'createGatewayEnv().DB.prepare(sql).bind(id).first()',
   'concurrent10.original': '10 concurrent reads, original, 10 new connections',
   'concurrent10.gateway': '10 concurrent reads, typed client: one HTTP request, one D1 batch',
@@ -62,6 +63,8 @@ export interface BenchContext {
   env: GatewayEnv;
   /** A typed client whose fetch answers with a recorded db.query reply, no network. */
   cannedClient: GatewayClient;
+  /** A typed client of the quiet gateway route (no log line, no token). */
+  quietClient: GatewayClient;
   /** Runs of the query per /floor request. */
   floorRuns: number;
   /** Statements per db.batch call for the 1,000 inserts (1,000 unless a limit refused that). */
@@ -128,7 +131,7 @@ export async function findInsertBatchSize(client: GatewayClient, url: URL): Prom
 }
 
 export function scenarios(ctx: BenchContext): Scenario[] {
-  const { url, client, env, cannedClient } = ctx;
+  const { url, client, env, cannedClient, quietClient } = ctx;
   const original = (path: 'query' | 'run', sql: string, params: (number | string)[]) =>
     postNewConnection<OriginalQueryAnswer & OriginalRunAnswer>(new URL(`/internal/db/${path}`, url), {
       sql,
@@ -177,6 +180,11 @@ export function scenarios(ctx: BenchContext): Scenario[] {
     one('gateway.query', async (id) => {
       const [ms, answer] = await timed(() => client.db.query.query({ sql: SELECT_ONE, params: [id] }));
       check(answer.results[0]?.id === id, 'gateway.query returned another row');
+      return ms;
+    }),
+    one('gateway.query.quiet', async (id) => {
+      const [ms, answer] = await timed(() => quietClient.db.query.query({ sql: SELECT_ONE, params: [id] }));
+      check(answer.results[0]?.id === id, 'gateway.query.quiet returned another row');
       return ms;
     }),
     one('gateway.client-cpu', async (id) => {

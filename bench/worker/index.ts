@@ -7,7 +7,9 @@
  * - `/__gateway/trpc`: the real gateway, through the local session's token route (worker/local-session.ts).
  */
 import type { WorkerEnv } from '../../worker/env.ts';
+import { handleGatewayRequest } from '../../worker/gateway.ts';
 import { isDevGatewayPath, serveDevGateway } from '../../worker/local-session.ts';
+import { QUIET_GATEWAY_PATH } from '../routes.ts';
 
 type Param = null | number | string | boolean;
 
@@ -75,6 +77,16 @@ export default {
   async fetch(request, env) {
     const { pathname } = new URL(request.url);
     if (isDevGatewayPath(pathname)) return serveDevGateway(request, env);
+    // For attribution only: the same gateway without the dev route's token check and without the
+    // per-call log line (which wrangler dev carries to its own process).
+    if (pathname.startsWith(QUIET_GATEWAY_PATH)) {
+      return handleGatewayRequest(
+        request,
+        env,
+        { transport: 'dev', id: 'bench-quiet' },
+        { endpoint: QUIET_GATEWAY_PATH, log: () => {} },
+      );
+    }
     if (request.method === 'GET' && pathname === '/empty') return new Response(null, { status: 204 });
     if (request.method === 'POST') {
       if (pathname === '/internal/db/query') return originalQuery(request, env);
