@@ -12,6 +12,7 @@ export function gatewayEnvFromProcess(env: NodeJS.ProcessEnv = process.env): Gat
   return createGatewayEnv({
     url: env.GATEWAY_URL || DEFAULT_GATEWAY_URL,
     token: env.GATEWAY_TOKEN || undefined,
+    requestId: currentRequestId,
   });
 }
 
@@ -20,5 +21,6 @@ export function gatewayClientFromProcess(env: NodeJS.ProcessEnv = process.env): 
   return createGatewayClient({
     url: env.GATEWAY_URL || DEFAULT_GATEWAY_URL,
     token: env.GATEWAY_TOKEN || undefined,
+    requestId: currentRequestId,
   });
 }

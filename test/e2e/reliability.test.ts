@@ -2,7 +2,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { type LocalSession, startLocalSession } from '../../scripts/local-session.ts';
 import { createGatewayClient, type GatewayClient } from '../../shared/client.ts';
 import { DEV_GATEWAY_PATH, REQUEST_ID_HEADER } from '../../shared/transport.ts';
@@ -14,6 +14,8 @@ import { freePort } from './helpers.ts';
 let session: LocalSession;
 let state: string;
 let gateway: GatewayClient;
+/** What the Worker logged (the gateway's one line per call among it). */
+const workerLines: string[] = [];
 const token = randomBytes(32).toString('hex');
 const api = (pathname: string) => new URL(pathname, session.url);
 const post = (body: unknown, headers: Record<string, string> = {}) =>
@@ -39,7 +41,10 @@ beforeAll(async () => {
     token,
     persistTo: state,
     // One line per gateway call is a lot under load: show only what went wrong.
-    workerLog: (level, message) => level === 'error' && console.error(message),
+    workerLog: (level, message) => {
+      workerLines.push(message);
+      if (level === 'error') console.error(message);
+    },
   });
   gateway = createGatewayClient({ url: api(DEV_GATEWAY_PATH).href, token });
 });
@@ -96,6 +101,14 @@ describe('faults', () => {
     const response = await post({ email: `id@${domain()}` }, { [REQUEST_ID_HEADER]: 'e2e-request-1' });
     expect(response.status).toBe(201);
     expect(response.headers.get(REQUEST_ID_HEADER)).toBe('e2e-request-1');
+    // The container sent it on with its gateway call: the gateway's log line for it has it.
+    await vi.waitFor(() =>
+      expect(
+        workerLines.some(
+          (line) => line.includes('"requestId":"e2e-request-1"') && line.includes('gateway.call'),
+        ),
+      ).toBe(true),
+    );
     const fresh = await fetch(api('/api/users'));
     expect(fresh.headers.get(REQUEST_ID_HEADER)).toMatch(/^[0-9a-f-]{36}$/);
   });

@@ -1,10 +1,10 @@
 import type { z } from 'zod';
 import { db, type Row, type SqlParam, type SqlValue, type Statement } from '../../shared/index.ts';
+import { analyzeSql } from '../../shared/sql.ts';
 import { d1Binding, withD1 } from '../bindings.ts';
 import type { GatewayContext } from '../context.ts';
 import { GatewayError } from '../errors.ts';
 import { once } from '../idempotency.ts';
-import { analyzeSql } from '../../shared/sql.ts';
 import { procedure, router } from '../trpc.ts';
 
 /** D1 binds no bigint; one within ±2^53 binds as the same number, any other is refused. */
