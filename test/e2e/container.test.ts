@@ -21,13 +21,14 @@ beforeAll(async () => {
   await run('npm', ['run', 'build:container'], { cwd: ROOT });
   image = mkdtempSync(path.join(tmpdir(), 'binding-gateway-image-'));
   cpSync(path.join(ROOT, 'dist', 'container'), image, { recursive: true });
-  // A gateway that takes 800 ms to answer (with a retryable error), to hold a request in flight.
+  // A gateway that takes 800 ms to answer, to hold a request in flight; its error is one the client
+  // does not retry (OVERLOADED), so that one attempt is all there is.
   slowGateway = createServer((_request, response) => {
     setTimeout(() => {
       response.writeHead(503, { 'content-type': 'application/json' });
       response.end(
         JSON.stringify([
-          { error: { json: { message: 'slow', code: -32603, data: { gatewayCode: 'UNAVAILABLE' } } } },
+          { error: { json: { message: 'slow', code: -32603, data: { gatewayCode: 'OVERLOADED' } } } },
         ]),
       );
     }, 800);
@@ -75,9 +76,9 @@ describe('the container image steps', () => {
     await new Promise((resolve) => setTimeout(resolve, 200));
     child.kill('SIGTERM');
     const response = await inFlight;
-    // The slow gateway's retryable failure, answered in full rather than a dropped connection.
-    expect(response.status).toBe(503);
-    expect(await response.json()).toMatchObject({ code: 'UNAVAILABLE' });
+    // The slow gateway's failure, answered in full rather than a dropped connection.
+    expect(response.status).toBe(502);
+    expect(await response.json()).toMatchObject({ code: 'OVERLOADED' });
     expect(await once(child, 'exit')).toEqual([0, null]);
   });
 });

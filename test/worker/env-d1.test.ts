@@ -1,7 +1,7 @@
 import { env } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
 import { createGatewayEnv, GatewayBindingError } from '../../shared/env/index.ts';
-import { GATEWAY_URL, gatewayFetch, randomBytes, unique } from './helpers.ts';
+import { failure, GATEWAY_URL, gatewayFetch, randomBytes, unique } from './helpers.ts';
 
 // env.DB through the gateway against env.DB itself: the same calls, the same results and errors.
 
@@ -14,16 +14,6 @@ async function freshTable(): Promise<string> {
     .bind(new Uint8Array([1, 2, 255]))
     .run();
   return table;
-}
-
-/** The error a call rejects with, to compare the binding's with the gateway's. */
-async function failure(call: () => Promise<unknown>): Promise<Error> {
-  try {
-    await call();
-  } catch (error) {
-    return error as Error;
-  }
-  throw new Error('expected the call to fail');
 }
 
 const stable = <T extends { meta: object }>(result: T) => ({ ...result, meta: undefined });

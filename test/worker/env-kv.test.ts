@@ -1,21 +1,11 @@
 import { env } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
 import { createGatewayEnv, GatewayBindingError } from '../../shared/env/index.ts';
-import { GATEWAY_URL, gatewayFetch, randomBytes, unique } from './helpers.ts';
+import { failure, GATEWAY_URL, gatewayFetch, randomBytes, unique } from './helpers.ts';
 
 // env.KV through the gateway against env.KV itself: the same calls, the same results and errors.
 
 const gw = createGatewayEnv({ url: GATEWAY_URL, fetch: gatewayFetch as typeof fetch });
-
-/** The error a call rejects with, to compare the binding's with the gateway's. */
-async function failure(call: () => Promise<unknown>): Promise<Error> {
-  try {
-    await call();
-  } catch (error) {
-    return error as Error;
-  }
-  throw new Error('expected the call to fail');
-}
 
 const bytesOf = (buffer: ArrayBuffer | null) => (buffer === null ? null : new Uint8Array(buffer));
 const streamBytes = async (stream: ReadableStream | null) =>

@@ -1,21 +1,11 @@
 import { env } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
 import { createGatewayEnv, GatewayBindingError } from '../../shared/env/index.ts';
-import { GATEWAY_URL, gatewayFetch, randomBytes, unique } from './helpers.ts';
+import { failure, GATEWAY_URL, gatewayFetch, randomBytes, unique } from './helpers.ts';
 
 // env.BUCKET through the gateway against env.BUCKET itself: the same calls, the same results.
 
 const gw = createGatewayEnv({ url: GATEWAY_URL, fetch: gatewayFetch as typeof fetch });
-
-/** The error a call rejects with (or throws), to compare the binding's with the gateway's. */
-async function failure(call: () => unknown): Promise<Error> {
-  try {
-    await call();
-  } catch (error) {
-    return error as Error;
-  }
-  throw new Error('expected the call to fail');
-}
 
 /** What an `R2Object` says, as plain data, to compare the binding's objects with ours. */
 function described(object: R2Object | null) {

@@ -62,3 +62,13 @@ export function randomBytes(size: number): Uint8Array {
   }
   return bytes;
 }
+
+/** The error a call throws or rejects with, to compare the binding's with the gateway's. */
+export async function failure(call: () => unknown): Promise<Error> {
+  try {
+    await call();
+  } catch (error) {
+    return error as Error;
+  }
+  throw new Error('expected the call to fail');
+}
