@@ -2,10 +2,11 @@
  * The contract between the gateway (worker/) and its callers (container/): schemas, error codes,
  * limits and the wire transformer. Runs in workerd and in Node alike; imports nothing from either.
  *
+ * The clients are beside it: `client.ts` (the typed procedures) and `env/` (binding-shaped).
+ *
  * @example
- * import type { AppRouter } from '../shared/index.ts';
- * import { transformer } from '../shared/index.ts';
- * const client = createTRPCClient<AppRouter>({ links: [httpBatchLink({ url, transformer })] });
+ * import { db, type AppRouter } from '../shared/index.ts';
+ * type QueryInput = z.input<typeof db.query.input>;
  */
 
 export type { AppRouter } from '../worker/router.ts';
