@@ -18,5 +18,6 @@ export * from './schemas/db.ts';
 export * from './schemas/gateway.ts';
 export * from './schemas/kv.ts';
 export * from './schemas/r2.ts';
+export * from './schemas/streams.ts';
 export { transformer } from './transformer.ts';
 export { CONTRACT_VERSION } from './version.ts';

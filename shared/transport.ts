@@ -34,3 +34,6 @@ export const REQUEST_ID_HEADER = 'x-request-id';
 
 /** The contract version the client was built with (`CONTRACT_VERSION`); a mismatch is refused. */
 export const CONTRACT_HEADER = 'x-gateway-contract';
+
+/** A streamed body's length, which R2 and KV need before they store a stream. */
+export const STREAM_LENGTH_HEADER = 'x-gateway-length';

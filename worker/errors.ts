@@ -58,6 +58,21 @@ function describeIssues(issues: readonly z.core.$ZodIssue[]): string {
     .join('; ');
 }
 
+/** An input that fails the contract: `LIMIT_EXCEEDED` when a limit is what failed, else `BAD_INPUT`. */
+export function fromZodError(error: z.ZodError): GatewayError {
+  const code = error.issues.some(isLimitIssue) ? 'LIMIT_EXCEEDED' : 'BAD_INPUT';
+  return new GatewayError(code, describeIssues(error.issues), { cause: error });
+}
+
+/** Any failure of a call as a `GatewayError`: its own, or a binding's (classified), or `INTERNAL`. */
+export function asGatewayError(error: unknown): GatewayError {
+  if (error instanceof GatewayError) return error;
+  const code = classifyBindingError(error);
+  const message =
+    code === 'INTERNAL' ? INTERNAL_MESSAGE : error instanceof Error ? error.message : String(error);
+  return new GatewayError(code, message, { cause: error });
+}
+
 /**
  * Turns whatever a procedure failed with into a `GatewayError`: input that fails the contract
  * (`LIMIT_EXCEEDED` or `BAD_INPUT`), a binding's error (classified), or `INTERNAL`.
@@ -65,10 +80,7 @@ function describeIssues(issues: readonly z.core.$ZodIssue[]): string {
 export function toGatewayError(error: TRPCError): GatewayError {
   if (error instanceof GatewayError) return error;
   const cause = error.cause;
-  if (error.code === 'BAD_REQUEST' && cause instanceof z.ZodError) {
-    const code = cause.issues.some(isLimitIssue) ? 'LIMIT_EXCEEDED' : 'BAD_INPUT';
-    return new GatewayError(code, describeIssues(cause.issues), { cause });
-  }
+  if (error.code === 'BAD_REQUEST' && cause instanceof z.ZodError) return fromZodError(cause);
   if (error.code !== 'INTERNAL_SERVER_ERROR') {
     return new GatewayError(GATEWAY_CODE_OF_TRPC_CODE[error.code], error.message, { cause });
   }

@@ -7,6 +7,7 @@ import { readGuardedBody } from './guards.ts';
 import { allowAll, type Policy } from './policy.ts';
 import { BATCHED_READ_PATHS } from './read-batch.ts';
 import { appRouter } from './router.ts';
+import { handleStreamCall, streamCallOf } from './streams.ts';
 
 export interface GatewayOptions {
   /** The path the gateway is mounted at; `/trpc` (as on `http://gateway.internal/trpc`) by default. */
@@ -18,6 +19,16 @@ export interface GatewayOptions {
 }
 
 const REQUEST_ID = /^[\w.:-]{1,128}$/;
+
+/** A client that says nothing (curl, a test) is served; one built on another contract is not. */
+export function checkContractVersion(version: string | null): void {
+  if (version !== null && version !== CONTRACT_VERSION) {
+    throw new GatewayError(
+      'VERSION_MISMATCH',
+      `the client was built for contract ${version}; this gateway serves ${CONTRACT_VERSION}: deploy them together`,
+    );
+  }
+}
 
 /**
  * Serves one gateway request for a caller the transport has already identified. Every transport
@@ -39,6 +50,21 @@ export async function handleGatewayRequest(
 ): Promise<Response> {
   const sent = request.headers.get(REQUEST_ID_HEADER);
   const requestId = sent && REQUEST_ID.test(sent) ? sent : crypto.randomUUID();
+  const stream = streamCallOf(new URL(request.url).pathname, endpoint);
+  if (stream) {
+    // Bodies too large for JSON: plain HTTP beside tRPC, never read whole (shared/schemas/streams.ts).
+    const answered = await handleStreamCall(stream, request, {
+      env,
+      caller,
+      policy,
+      log,
+      requestId,
+      signal: request.signal,
+      version: request.headers.get(CONTRACT_HEADER),
+    });
+    answered.headers.set(REQUEST_ID_HEADER, requestId);
+    return answered;
+  }
   let refusal: GatewayError | undefined;
   let body: string | undefined;
   if (request.method === 'POST') {
@@ -66,14 +92,7 @@ export async function handleGatewayRequest(
         throw new GatewayError('UNSUPPORTED_MEDIA_TYPE', 'the gateway reads application/json bodies only');
       }
       if (refusal) throw refusal;
-      const version = req.headers.get(CONTRACT_HEADER);
-      // A client that says nothing (curl, a test) is served; one built on another contract is not.
-      if (version !== null && version !== CONTRACT_VERSION) {
-        throw new GatewayError(
-          'VERSION_MISMATCH',
-          `the client was built for contract ${version}; this gateway serves ${CONTRACT_VERSION}: deploy them together`,
-        );
-      }
+      checkContractVersion(req.headers.get(CONTRACT_HEADER));
       return {
         env,
         caller,

@@ -28,7 +28,7 @@ interface Record {
  * Without a key, the write just runs.
  */
 export async function once<T>(
-  ctx: GatewayContext,
+  ctx: Pick<GatewayContext, 'env' | 'caller' | 'signal'>,
   path: string,
   key: string | undefined,
   write: () => Promise<T>,

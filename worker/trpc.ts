@@ -1,5 +1,6 @@
 import { initTRPC } from '@trpc/server';
 import { GATEWAY_ERRORS, type GatewayCode, type GatewayErrorData, transformer } from '../shared/index.ts';
+import { logCall } from './call-log.ts';
 import type { GatewayContext } from './context.ts';
 import { GatewayError, gatewayCodeOfError, INTERNAL_MESSAGE, toGatewayError } from './errors.ts';
 
@@ -65,17 +66,6 @@ export const procedure = t.procedure.use(async ({ ctx, path, getRawInput, next }
     code = error instanceof GatewayError ? error.gatewayCode : 'INTERNAL';
     throw error;
   } finally {
-    ctx.log(
-      JSON.stringify({
-        event: 'gateway.call',
-        requestId: ctx.requestId,
-        path,
-        caller: ctx.caller.id,
-        transport: ctx.caller.transport,
-        durationMs: Date.now() - started,
-        code,
-        ...counts,
-      }),
-    );
+    logCall(ctx, { path, started, code, ...counts });
   }
 });

@@ -13,7 +13,7 @@ function definedOnly(
 }
 
 /** The binding's `R2Object` as plain data: checksums as hex, no methods, no undefined fields. */
-function toObject(object: R2Object): R2ObjectOut {
+export function toObject(object: R2Object): R2ObjectOut {
   return {
     key: object.key,
     version: object.version,

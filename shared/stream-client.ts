@@ -1,0 +1,106 @@
+import type { z } from 'zod';
+import type { GatewayClientOptions } from './client.ts';
+import { GatewayBindingError } from './env/errors.ts';
+import { isGatewayCode } from './errors.ts';
+import type { Json } from './schemas/common.ts';
+import type { R2Object } from './schemas/r2.ts';
+import {
+  CALL_HEADER,
+  decodeCallHeader,
+  encodeCallHeader,
+  RESULT_HEADER,
+  type StreamCall,
+  type streams,
+} from './schemas/streams.ts';
+import { transformer } from './transformer.ts';
+import { CONTRACT_HEADER, REQUEST_ID_HEADER, STREAM_LENGTH_HEADER } from './transport.ts';
+import { CONTRACT_VERSION } from './version.ts';
+
+type Input<C extends StreamCall> = z.input<(typeof streams)[C]['input']>;
+
+/** A body to stream, and its length in bytes (R2 and KV store a stream only when they know it). */
+export interface StreamBody {
+  stream: ReadableStream<Uint8Array> | Blob | Uint8Array;
+  length: number;
+}
+
+type StreamOptions = Pick<GatewayClientOptions, 'url' | 'token' | 'fetch' | 'requestId'> & {
+  signal?: AbortSignal;
+};
+
+async function send<C extends StreamCall>(
+  options: StreamOptions,
+  call: C,
+  input: Input<C>,
+  body?: StreamBody,
+) {
+  const headers: Record<string, string> = {
+    [CALL_HEADER]: encodeCallHeader(input),
+    [CONTRACT_HEADER]: CONTRACT_VERSION,
+    [REQUEST_ID_HEADER]: options.requestId?.() ?? crypto.randomUUID(),
+    'content-type': 'application/octet-stream',
+  };
+  if (options.token) headers.authorization = `Bearer ${options.token}`;
+  if (body) headers[STREAM_LENGTH_HEADER] = String(body.length);
+  const init: RequestInit & { duplex?: 'half' } = {
+    method: 'POST',
+    headers,
+    body: (body?.stream ?? null) as BodyInit | null,
+  };
+  // A streamed request body must say so in Node's fetch.
+  if (body?.stream instanceof ReadableStream) init.duplex = 'half';
+  if (options.signal) init.signal = options.signal;
+  const response = await (options.fetch ?? globalThis.fetch)(`${options.url}/${call}`, init);
+  if (!response.ok) {
+    const failure = (await response.json().catch(() => null)) as {
+      error?: { json?: { message?: string; data?: { gatewayCode?: unknown } } };
+    } | null;
+    const code = failure?.error?.json?.data?.gatewayCode;
+    throw new GatewayBindingError(
+      failure?.error?.json?.message ?? `the gateway answered ${response.status}`,
+      isGatewayCode(code) ? code : 'UNAVAILABLE',
+    );
+  }
+  const result = response.headers.get(RESULT_HEADER);
+  return {
+    response,
+    result: result === null ? undefined : transformer.deserialize(JSON.parse(decodeCallHeader(result))),
+  };
+}
+
+/** `BUCKET.get` with the body streamed: the object (or null), and its body unless `onlyIf` failed. */
+export async function r2GetStream(options: StreamOptions, input: Input<'r2.getStream'>) {
+  const { response, result } = await send(options, 'r2.getStream', input);
+  const { object, body } = result as { object: R2Object | null; body?: boolean };
+  return { object, body: body ? response.body : null };
+}
+
+/** `BUCKET.put` with the body streamed; the stored object, or null when `onlyIf` failed. */
+export async function r2PutStream(options: StreamOptions, input: Input<'r2.putStream'>, body: StreamBody) {
+  const { response, result } = await send(
+    options,
+    'r2.putStream',
+    { idempotencyKey: crypto.randomUUID(), ...input },
+    body,
+  );
+  await response.body?.cancel();
+  return (result as { object: R2Object | null }).object;
+}
+
+/** `KV.getWithMetadata(key, 'stream')`: the value streamed (or null), and its metadata. */
+export async function kvGetStream(options: StreamOptions, input: Input<'kv.getStream'>) {
+  const { response, result } = await send(options, 'kv.getStream', input);
+  const { found, metadata } = result as { found: boolean; metadata: Json | null };
+  return { value: found ? response.body : null, metadata };
+}
+
+/** `KV.put` with the value streamed. */
+export async function kvPutStream(options: StreamOptions, input: Input<'kv.putStream'>, body: StreamBody) {
+  const { response } = await send(
+    options,
+    'kv.putStream',
+    { idempotencyKey: crypto.randomUUID(), ...input },
+    body,
+  );
+  await response.body?.cancel();
+}

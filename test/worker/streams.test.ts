@@ -1,0 +1,152 @@
+import { env } from 'cloudflare:test';
+import { describe, expect, it } from 'vitest';
+import { GatewayBindingError } from '../../shared/env/errors.ts';
+import { INLINE_BODY_MAX_BYTES, KV_MAX_VALUE_BYTES, R2_MAX_SINGLE_PUT_BYTES } from '../../shared/index.ts';
+import { kvGetStream, kvPutStream, r2GetStream, r2PutStream } from '../../shared/stream-client.ts';
+import { handleGatewayRequest } from '../../worker/gateway.ts';
+import { confineKeys } from '../../worker/policy.ts';
+import { failure, GATEWAY_URL, gatewayFetch, randomBytes, unique } from './helpers.ts';
+
+// Bodies too large for JSON, streamed through the gateway in both directions.
+
+const options = { url: GATEWAY_URL, fetch: gatewayFetch as typeof fetch };
+
+async function sha256(data: ArrayBuffer | Uint8Array): Promise<string> {
+  const digest = await crypto.subtle.digest('SHA-256', data);
+  return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, '0')).join('');
+}
+
+const bytesOf = async (stream: ReadableStream | null) =>
+  new Uint8Array(await new Response(stream).arrayBuffer());
+
+/** A stream of the bytes, in chunks of 64 KiB, as a file read would give them. */
+function chunked(bytes: Uint8Array): ReadableStream<Uint8Array> {
+  let offset = 0;
+  return new ReadableStream({
+    pull(controller) {
+      if (offset >= bytes.byteLength) return controller.close();
+      controller.enqueue(bytes.slice(offset, offset + 65_536));
+      offset += 65_536;
+    },
+  });
+}
+
+describe('R2 bodies streamed through the gateway', () => {
+  it.each([
+    0,
+    1,
+    INLINE_BODY_MAX_BYTES - 1,
+    INLINE_BODY_MAX_BYTES,
+    INLINE_BODY_MAX_BYTES + 1,
+    10 * 1024 * 1024,
+  ])('round-trips %i bytes byte-exact (sha256), put as a stream and read as one', async (size) => {
+    const key = unique('stream');
+    const data = randomBytes(size);
+    const stored = await r2PutStream(
+      options,
+      { key, customMetadata: { size: String(size) } },
+      { stream: chunked(data), length: size },
+    );
+    expect(stored).toMatchObject({ key, size, customMetadata: { size: String(size) } });
+    const direct = await env.BUCKET.get(key);
+    expect(await sha256((await direct?.arrayBuffer()) ?? new ArrayBuffer(0))).toBe(await sha256(data));
+    const { object, body } = await r2GetStream(options, { key });
+    expect(object?.size).toBe(size);
+    expect(await sha256(await bytesOf(body))).toBe(await sha256(data));
+  });
+
+  it('reads ranges at both ends', async () => {
+    const key = unique('range');
+    const data = randomBytes(3 * INLINE_BODY_MAX_BYTES);
+    await env.BUCKET.put(key, data);
+    const head = await r2GetStream(options, { key, range: { offset: 0, length: 10 } });
+    expect(await bytesOf(head.body)).toEqual(data.slice(0, 10));
+    const tail = await r2GetStream(options, { key, range: { suffix: INLINE_BODY_MAX_BYTES + 5 } });
+    expect(await bytesOf(tail.body)).toEqual(data.slice(data.byteLength - INLINE_BODY_MAX_BYTES - 5));
+    const middle = await r2GetStream(options, { key, range: { offset: INLINE_BODY_MAX_BYTES, length: 3 } });
+    expect(await bytesOf(middle.body)).toEqual(data.slice(INLINE_BODY_MAX_BYTES, INLINE_BODY_MAX_BYTES + 3));
+  });
+
+  it('answers a failed condition with the object and no body, and a missing key with null', async () => {
+    const key = unique('cond');
+    const stored = await env.BUCKET.put(key, 'v1');
+    const failed = await r2GetStream(options, { key, onlyIf: { etagDoesNotMatch: stored?.etag } });
+    expect(failed.object?.etag).toBe(stored?.etag);
+    expect(failed.body).toBeNull();
+    const passed = await r2GetStream(options, { key, onlyIf: { etagMatches: stored?.etag } });
+    expect(new TextDecoder().decode(await bytesOf(passed.body))).toBe('v1');
+    expect(await r2GetStream(options, { key: unique('none') })).toEqual({ object: null, body: null });
+    const refused = await r2PutStream(
+      options,
+      { key, onlyIf: { etagMatches: 'nope' } },
+      { stream: new Uint8Array(3), length: 3 },
+    );
+    expect(refused).toBeNull();
+    expect(await (await env.BUCKET.get(key))?.text()).toBe('v1');
+  });
+
+  it('refuses a body over the single-put limit with LIMIT_EXCEEDED before storing anything', async () => {
+    const key = unique('huge');
+    const error = await failure(() =>
+      r2PutStream(options, { key }, { stream: new Uint8Array(8), length: R2_MAX_SINGLE_PUT_BYTES + 1 }),
+    );
+    expect((error as GatewayBindingError).gatewayCode).toBe('LIMIT_EXCEEDED');
+    expect(await env.BUCKET.head(key)).toBeNull();
+  });
+
+  it('stores nothing when the body is shorter than its declared length', async () => {
+    const key = unique('short');
+    const error = await failure(() =>
+      r2PutStream(options, { key }, { stream: chunked(randomBytes(100)), length: 200 }),
+    );
+    expect(error).toBeInstanceOf(GatewayBindingError);
+    expect(await env.BUCKET.head(key)).toBeNull();
+  });
+
+  it('applies the policy and the contract to stream calls too', async () => {
+    const confined = {
+      url: GATEWAY_URL,
+      fetch: ((input: RequestInfo | URL, init?: RequestInit) =>
+        handleGatewayRequest(
+          new Request(input, init),
+          env,
+          { transport: 'outbound', id: 'c9' },
+          {
+            policy: confineKeys((caller) => `containers/${caller.id}/`),
+            log: () => {},
+          },
+        )) as typeof fetch,
+    };
+    const outside = unique('outside');
+    const error = await failure(() =>
+      r2PutStream(confined, { key: outside }, { stream: new Uint8Array(1), length: 1 }),
+    );
+    expect((error as GatewayBindingError).gatewayCode).toBe('FORBIDDEN');
+    expect(await env.BUCKET.head(outside)).toBeNull();
+    const bad = await failure(() => r2GetStream(options, { key: '' }));
+    expect((bad as GatewayBindingError).gatewayCode).toBe('BAD_INPUT');
+  });
+});
+
+describe('KV values streamed through the gateway', () => {
+  it.each([0, 1, 2 * 1024 * 1024, KV_MAX_VALUE_BYTES])(
+    'round-trips %i bytes byte-exact, with metadata',
+    async (size) => {
+      const key = unique('kvs');
+      const data = randomBytes(size);
+      await kvPutStream(options, { key, metadata: { size } }, { stream: chunked(data), length: size });
+      const { value, metadata } = await kvGetStream(options, { key });
+      expect(metadata).toEqual({ size });
+      expect(await sha256(await bytesOf(value))).toBe(await sha256(data));
+    },
+  );
+
+  it("refuses a value over KV's 25 MiB with LIMIT_EXCEEDED, and reads a missing key as null", async () => {
+    const key = unique('kvhuge');
+    const error = await failure(() =>
+      kvPutStream(options, { key }, { stream: new Uint8Array(1), length: KV_MAX_VALUE_BYTES + 1 }),
+    );
+    expect((error as GatewayBindingError).gatewayCode).toBe('LIMIT_EXCEEDED');
+    expect(await kvGetStream(options, { key })).toEqual({ value: null, metadata: null });
+  });
+});
