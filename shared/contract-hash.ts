@@ -5,6 +5,7 @@ import { db } from './schemas/db.ts';
 import { gateway } from './schemas/gateway.ts';
 import { kv } from './schemas/kv.ts';
 import { r2 } from './schemas/r2.ts';
+import { streams } from './schemas/streams.ts';
 
 function describe(schema: z.ZodType): unknown {
   return z.toJSONSchema(schema, {
@@ -18,7 +19,7 @@ function describe(schema: z.ZodType): unknown {
 
 /**
  * A hash of everything a client and a gateway must agree on: each procedure's input and output
- * schema, the binding names and the error codes. `CONTRACT_VERSION` (version.ts) is this value,
+ * schema, each stream call's input, the binding names and the error codes. `CONTRACT_VERSION` (version.ts) is this value,
  * written by `npm run contract:version`; a test fails when they differ.
  */
 export async function computeContractVersion(): Promise<string> {
@@ -33,6 +34,8 @@ export async function computeContractVersion(): Promise<string> {
       };
     }
   }
+  for (const [name, call] of Object.entries(streams))
+    procedures[name] = { input: describe(call.input), stream: true };
   const text = JSON.stringify({ procedures, bindings: GATEWAY_BINDINGS, errors: GATEWAY_ERRORS });
   const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(text));
   return Array.from(new Uint8Array(digest).subarray(0, 8), (b) => b.toString(16).padStart(2, '0')).join('');

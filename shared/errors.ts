@@ -15,7 +15,7 @@ export const GATEWAY_ERRORS = {
   READ_ONLY: { trpc: 'BAD_REQUEST', http: 400, retryable: false },
   /** A UNIQUE, FOREIGN KEY, NOT NULL or CHECK constraint failed. */
   CONSTRAINT: { trpc: 'CONFLICT', http: 409, retryable: false },
-  /** No such procedure. (A missing key or object is `null`, not an error.) */
+  /** No such procedure, or no such multipart upload. (A missing key or object is `null`, not an error.) */
   NOT_FOUND: { trpc: 'NOT_FOUND', http: 404, retryable: false },
   /** The gateway is called with a method other than POST. */
   METHOD_NOT_ALLOWED: { trpc: 'METHOD_NOT_SUPPORTED', http: 405, retryable: false },

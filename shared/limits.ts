@@ -42,6 +42,10 @@ export const R2_MAX_KEY_BYTES = 1_024;
 export const R2_MAX_CUSTOM_METADATA_BYTES = 8_192;
 /** One `put` (beyond this, multipart upload). */
 export const R2_MAX_SINGLE_PUT_BYTES = 5 * GiB - 5 * MiB;
+/** Parts of a multipart upload; each 5 MiB to 5 GiB, all but the last of one size. */
+export const R2_MAX_MULTIPART_PARTS = 10_000;
+export const R2_MIN_MULTIPART_PART_BYTES = 5 * MiB;
+export const R2_MAX_MULTIPART_PART_BYTES = 5 * GiB;
 /** Objects per `list` page and keys per `delete`. */
 export const R2_MAX_LIST_LIMIT = 1_000;
 export const R2_MAX_DELETE_KEYS = 1_000;

@@ -3,7 +3,8 @@ import type { GatewayClientOptions } from './client.ts';
 import { GatewayBindingError } from './env/errors.ts';
 import { isGatewayCode } from './errors.ts';
 import type { Json } from './schemas/common.ts';
-import type { R2Object } from './schemas/r2.ts';
+import type { R2Object, R2UploadedPart } from './schemas/r2.ts';
+
 import {
   CALL_HEADER,
   decodeCallHeader,
@@ -103,4 +104,11 @@ export async function kvPutStream(options: StreamOptions, input: Input<'kv.putSt
     body,
   );
   await response.body?.cancel();
+}
+
+/** One part of a multipart upload, streamed: the part to give `complete`. */
+export async function r2UploadPart(options: StreamOptions, input: Input<'r2.uploadPart'>, body: StreamBody) {
+  const { response, result } = await send(options, 'r2.uploadPart', input, body);
+  await response.body?.cancel();
+  return (result as { part: z.output<typeof R2UploadedPart> }).part;
 }

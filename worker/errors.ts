@@ -42,6 +42,7 @@ const BINDING_ERRORS: ReadonlyArray<readonly [RegExp, GatewayCode]> = [
   // body, a key R2 will not take; too many requests; R2 briefly unavailable or failing inside.
   [/\((10037|10020|10014)\)$/, 'BAD_INPUT'],
   [/\(10058\)$/, 'RATE_LIMITED'],
+  [/\(10024\)$/, 'NOT_FOUND'],
   [/\((10043|10001)\)$/, 'UNAVAILABLE'],
 ];
 

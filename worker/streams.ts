@@ -1,5 +1,11 @@
 import { z } from 'zod';
-import { GATEWAY_ERRORS, KV_MAX_VALUE_BYTES, R2_MAX_SINGLE_PUT_BYTES, transformer } from '../shared/index.ts';
+import {
+  GATEWAY_ERRORS,
+  KV_MAX_VALUE_BYTES,
+  R2_MAX_MULTIPART_PART_BYTES,
+  R2_MAX_SINGLE_PUT_BYTES,
+  transformer,
+} from '../shared/index.ts';
 import {
   CALL_HEADER,
   decodeCallHeader,
@@ -94,6 +100,13 @@ async function run(
         return object === null ? null : toObject(object);
       });
       return answer({ object: stored });
+    }
+    case 'r2.uploadPart': {
+      const { binding, key, uploadId, partNumber } = streams[call].input.parse(input);
+      const length = declaredLength(request, R2_MAX_MULTIPART_PART_BYTES);
+      const upload = r2Binding(ctx.env, binding).resumeMultipartUpload(key, uploadId);
+      const part = await upload.uploadPart(partNumber, sizedBody(request, length));
+      return answer({ part: { partNumber: part.partNumber, etag: part.etag } });
     }
     case 'kv.getStream': {
       const { binding, key, cacheTtl } = streams[call].input.parse(input);

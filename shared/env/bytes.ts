@@ -56,3 +56,34 @@ export function fromHex(hex: string): ArrayBuffer {
   for (let i = 0; i < bytes.length; i++) bytes[i] = Number.parseInt(hex.slice(i * 2, i * 2 + 2), 16);
   return bytes.buffer;
 }
+
+/**
+ * A stream's first bytes, up to `max`, and whether the stream ended within them. The rest stays
+ * unread (and the stream is cancelled), so a long stream costs at most `max` bytes of memory.
+ */
+export async function readPrefix(
+  stream: ReadableStream,
+  max: number,
+): Promise<{ bytes: Uint8Array; done: boolean }> {
+  const reader = stream.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    const chunk = value instanceof Uint8Array ? value : new Uint8Array(value as ArrayBuffer);
+    size += chunk.byteLength;
+    if (size > max) {
+      await reader.cancel();
+      return { bytes: new Uint8Array(0), done: false };
+    }
+    chunks.push(chunk);
+  }
+  const bytes = new Uint8Array(size);
+  let offset = 0;
+  for (const chunk of chunks) {
+    bytes.set(chunk, offset);
+    offset += chunk.byteLength;
+  }
+  return { bytes, done: true };
+}

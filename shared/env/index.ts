@@ -50,8 +50,9 @@ export function createGatewayEnv(options: GatewayEnvOptions = {}): GatewayEnv {
   const client = createGatewayClient(clientOptions);
   const makers: Record<string, () => unknown> = {};
   for (const name of GATEWAY_BINDINGS.d1) makers[name] = () => gatewayD1Database(clientOptions, client, name);
-  for (const name of GATEWAY_BINDINGS.kv) makers[name] = () => gatewayKvNamespace(client, name);
-  for (const name of GATEWAY_BINDINGS.r2) makers[name] = () => gatewayR2Bucket(client, name);
+  for (const name of GATEWAY_BINDINGS.kv)
+    makers[name] = () => gatewayKvNamespace(clientOptions, client, name);
+  for (const name of GATEWAY_BINDINGS.r2) makers[name] = () => gatewayR2Bucket(clientOptions, client, name);
   // Each binding object is made on first use, then kept: code that uses only env.DB pays for no other.
   const env: Record<string, unknown> = {};
   for (const [name, make] of Object.entries(makers)) {

@@ -1,6 +1,8 @@
 import type { KvBindingName } from '../bindings.ts';
-import type { GatewayClient } from '../client.ts';
+import type { GatewayClient, GatewayClientOptions } from '../client.ts';
+import { INLINE_BODY_MAX_BYTES } from '../limits.ts';
 import type { Json } from '../schemas/common.ts';
+import { kvGetStream, kvPutStream } from '../stream-client.ts';
 import { bytesStream, copyBytes, readStream, toArrayBuffer } from './bytes.ts';
 import { GatewayBindingError, viaGateway } from './errors.ts';
 
@@ -12,6 +14,8 @@ interface Read {
   type: ValueType;
   cacheTtl: number | undefined;
 }
+
+const encoder = new TextEncoder();
 
 /** Keys per bulk read, the binding's limit. */
 const MAX_BULK_KEYS = 100;
@@ -75,10 +79,12 @@ function toMetadata(metadata: unknown): Json | undefined {
 class GatewayKvNamespace implements KVNamespace {
   readonly #client: GatewayClient;
   readonly #binding: KvBindingName;
+  readonly #stream: GatewayClientOptions;
 
-  constructor(client: GatewayClient, binding: KvBindingName) {
+  constructor(options: GatewayClientOptions, client: GatewayClient, binding: KvBindingName) {
     this.#client = client;
     this.#binding = binding;
+    this.#stream = options;
   }
 
   // JSON travels as text (see toValue); a stream travels as bytes.
@@ -89,6 +95,14 @@ class GatewayKvNamespace implements KVNamespace {
   }
 
   async #read(key: string, read: Read): Promise<{ value: unknown; metadata: Json | null }> {
+    if (read.type === 'stream' || read.type === 'arrayBuffer') {
+      // Bytes stream (kv.getStream), up to KV's 25 MiB, rather than travel inline in JSON.
+      checkKey(key);
+      const input = { binding: this.#binding, key, cacheTtl: read.cacheTtl };
+      const { value, metadata } = await kvGetStream(this.#stream, input);
+      if (value === null || read.type === 'stream') return { value, metadata };
+      return { value: await new Response(value).arrayBuffer(), metadata };
+    }
     const { value, metadata } = await viaGateway(
       this.#client.kv.getWithMetadata.query(this.#input(key, read)),
     );
@@ -96,6 +110,7 @@ class GatewayKvNamespace implements KVNamespace {
   }
 
   async #readValue(key: string, read: Read): Promise<unknown> {
+    if (read.type === 'stream' || read.type === 'arrayBuffer') return (await this.#read(key, read)).value;
     return toValue(await viaGateway(this.#client.kv.get.query(this.#input(key, read))), read.type);
   }
 
@@ -220,15 +235,18 @@ class GatewayKvNamespace implements KVNamespace {
     checkKey(key);
     const { expiration, expirationTtl } = options;
     const metadata = toMetadata(options.metadata);
-    const input = {
-      binding: this.#binding,
-      key,
-      value: await toPutValue(value),
-      expiration,
-      expirationTtl,
-      metadata,
-    };
-    await viaGateway(this.#client.kv.put.mutate(input));
+    const stored = await toPutValue(value);
+    const input = { binding: this.#binding, key, expiration, expirationTtl, metadata };
+    const bytes =
+      typeof stored === 'string'
+        ? stored.length * 3 > INLINE_BODY_MAX_BYTES && encoder.encode(stored)
+        : stored;
+    if (bytes && bytes.byteLength > INLINE_BODY_MAX_BYTES) {
+      // Over the inline threshold the value streams (kv.putStream), up to KV's 25 MiB.
+      await kvPutStream(this.#stream, input, { stream: bytes, length: bytes.byteLength });
+      return;
+    }
+    await viaGateway(this.#client.kv.put.mutate({ ...input, value: stored }));
   }
 
   async delete(key: string): Promise<void> {
@@ -253,6 +271,10 @@ class GatewayKvNamespace implements KVNamespace {
 }
 
 /** The `KVNamespace` for one of the gateway's KV bindings. */
-export function gatewayKvNamespace(client: GatewayClient, binding: KvBindingName): KVNamespace {
-  return new GatewayKvNamespace(client, binding);
+export function gatewayKvNamespace(
+  options: GatewayClientOptions,
+  client: GatewayClient,
+  binding: KvBindingName,
+): KVNamespace {
+  return new GatewayKvNamespace(options, client, binding);
 }

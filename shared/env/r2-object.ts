@@ -1,5 +1,5 @@
-import type { R2Object as ContractObject, R2ObjectBody as ContractObjectBody } from '../schemas/r2.ts';
-import { bytesStream, fromHex, readStream, toArrayBuffer } from './bytes.ts';
+import type { R2Object as ContractObject } from '../schemas/r2.ts';
+import { fromHex, readStream, toArrayBuffer } from './bytes.ts';
 
 /** `R2Checksums` from the contract's hex strings: each as bytes, and `toJSON()` as the hex. */
 class GatewayR2Checksums implements R2Checksums {
@@ -72,24 +72,32 @@ const BODY_USED =
   'Body has already been used. It can only be used once. Use tee() first if you need to read it twice.';
 
 /**
- * An `R2ObjectBody`: the body arrived whole, and is read as a stream like the binding's, once.
- * `bodyUsed` turns true when the stream is first read, by a reader or by one of the methods.
+ * An `R2ObjectBody` whose body streams from the gateway as it is read, once. `bodyUsed` turns true
+ * when the stream is first read, by a reader or by one of the methods, as on the binding.
  */
 export class GatewayR2ObjectBody extends GatewayR2Object implements R2ObjectBody {
-  readonly #bytes: Uint8Array;
-  #body: ReadableStream | undefined;
+  readonly body: ReadableStream;
   #used = false;
 
-  constructor(object: ContractObjectBody) {
+  constructor(object: ContractObject, source: ReadableStream<Uint8Array>) {
     super(object);
-    this.#bytes = object.body;
-  }
-
-  get body(): ReadableStream {
-    this.#body ??= bytesStream(this.#bytes, () => {
-      this.#used = true;
+    const reader = source.getReader();
+    this.body = new ReadableStream({
+      // A byte stream, so that BYOB readers work as on the binding's bodies.
+      type: 'bytes',
+      pull: async (controller) => {
+        this.#used = true;
+        const { done, value } = await reader.read();
+        if (done) {
+          controller.close();
+          // A BYOB read waiting at the end must be answered with no bytes.
+          controller.byobRequest?.respond(0);
+        } else if (value.byteLength > 0) {
+          controller.enqueue(value);
+        }
+      },
+      cancel: (reason) => reader.cancel(reason),
     });
-    return this.#body;
   }
 
   get bodyUsed(): boolean {

@@ -1,7 +1,9 @@
 import type { R2BindingName } from '../bindings.ts';
-import type { GatewayClient } from '../client.ts';
-import { copyBytes, readStream, toHex } from './bytes.ts';
-import { GatewayBindingError, viaGateway } from './errors.ts';
+import type { GatewayClient, GatewayClientOptions } from '../client.ts';
+import { INLINE_BODY_MAX_BYTES } from '../limits.ts';
+import { r2GetStream, r2PutStream, r2UploadPart, type StreamBody } from '../stream-client.ts';
+import { copyBytes, readPrefix, toHex } from './bytes.ts';
+import { viaGateway } from './errors.ts';
 import { GatewayR2Object, GatewayR2ObjectBody } from './r2-object.ts';
 
 type R2Value = ReadableStream | ArrayBuffer | ArrayBufferView | string | null | Blob;
@@ -68,31 +70,107 @@ function hexOf(checksum: ArrayBuffer | ArrayBufferView | string | undefined): st
   return checksum === undefined || typeof checksum === 'string' ? checksum : toHex(checksum);
 }
 
-/** The body the contract carries for a `put` value; what the binding refuses, refused in its words. */
-async function toBody(value: unknown): Promise<string | Uint8Array> {
-  if (typeof value === 'string') return value;
-  if (value === null) return '';
-  if (value instanceof ArrayBuffer || ArrayBuffer.isView(value)) return copyBytes(value);
-  if (value instanceof ReadableStream) return readStream(value);
-  if (value instanceof Blob) return new Uint8Array(await value.arrayBuffer());
+const encoder = new TextEncoder();
+
+const UNKNOWN_LENGTH =
+  'Provided readable stream must have a known length (request/response body or readable half of ' +
+  'FixedLengthStream). Through the gateway a stream over 1 MiB must be a Blob (in Node: ' +
+  'fs.openAsBlob) or go through createMultipartUpload.';
+
+/**
+ * A `put` value as the gateway takes it: inline (JSON) up to `INLINE_BODY_MAX_BYTES`, streamed with
+ * its length above. A ReadableStream has no length, so it is read as far as the threshold: one that
+ * ends by then goes inline; a longer one is refused, as the binding refuses a stream of unknown length.
+ */
+async function toUpload(value: unknown): Promise<{ inline: string | Uint8Array } | { streamed: StreamBody }> {
+  const sized = (bytes: Uint8Array) =>
+    bytes.byteLength > INLINE_BODY_MAX_BYTES
+      ? { streamed: { stream: bytes, length: bytes.byteLength } }
+      : { inline: bytes };
+  if (value === null) return { inline: '' };
+  if (typeof value === 'string')
+    return value.length * 3 <= INLINE_BODY_MAX_BYTES ? { inline: value } : sized(encoder.encode(value));
+  if (value instanceof ArrayBuffer || ArrayBuffer.isView(value)) return sized(copyBytes(value));
+  if (value instanceof Blob) {
+    if (value.size > INLINE_BODY_MAX_BYTES) return { streamed: { stream: value, length: value.size } };
+    return { inline: new Uint8Array(await value.arrayBuffer()) };
+  }
+  if (value instanceof ReadableStream) {
+    const { bytes, done } = await readPrefix(value, INLINE_BODY_MAX_BYTES);
+    if (!done) throw new TypeError(UNKNOWN_LENGTH);
+    return { inline: bytes };
+  }
   throw new TypeError(
     "Failed to execute 'put' on 'R2Bucket': parameter 2 is not of type " +
       "'ReadableStream or ArrayBuffer or ArrayBufferView or string or Blob'.",
   );
 }
 
-function multipartUnavailable(): GatewayBindingError {
-  return new GatewayBindingError('multipart uploads are not available through the gateway yet', 'NOT_FOUND');
+/** A multipart part: bytes or a Blob, whose length is known; a stream is read whole first. */
+async function toPart(value: unknown): Promise<StreamBody> {
+  if (typeof value === 'string') value = encoder.encode(value);
+  if (value instanceof Blob) return { stream: value, length: value.size };
+  if (value instanceof ArrayBuffer || ArrayBuffer.isView(value)) {
+    const bytes = copyBytes(value);
+    return { stream: bytes, length: bytes.byteLength };
+  }
+  if (value instanceof ReadableStream) {
+    const bytes = new Uint8Array(await new Response(value).arrayBuffer());
+    return { stream: bytes, length: bytes.byteLength };
+  }
+  throw new TypeError('a part is a ReadableStream, ArrayBuffer, ArrayBufferView, string or Blob');
+}
+
+/** `R2MultipartUpload` over the gateway: parts stream; create, complete and abort are procedures. */
+class GatewayR2MultipartUpload implements R2MultipartUpload {
+  readonly key: string;
+  readonly uploadId: string;
+  readonly #bucket: GatewayR2Bucket;
+
+  constructor(bucket: GatewayR2Bucket, key: string, uploadId: string) {
+    this.#bucket = bucket;
+    this.key = key;
+    this.uploadId = uploadId;
+  }
+
+  async uploadPart(partNumber: number, value: unknown): Promise<R2UploadedPart> {
+    const { binding, streamOptions } = this.#bucket.parts;
+    return r2UploadPart(
+      streamOptions,
+      { binding, key: this.key, uploadId: this.uploadId, partNumber },
+      await toPart(value),
+    );
+  }
+
+  async abort(): Promise<void> {
+    const { binding, client } = this.#bucket.parts;
+    await viaGateway(
+      client.r2.abortMultipartUpload.mutate({ binding, key: this.key, uploadId: this.uploadId }),
+    );
+  }
+
+  async complete(parts: R2UploadedPart[]): Promise<R2Object> {
+    const { binding, client } = this.#bucket.parts;
+    const input = { binding, key: this.key, uploadId: this.uploadId, parts };
+    return new GatewayR2Object(await viaGateway(client.r2.completeMultipartUpload.mutate(input)));
+  }
 }
 
 /** An `R2Bucket` whose objects are read and written through the gateway. */
 class GatewayR2Bucket implements R2Bucket {
   readonly #client: GatewayClient;
   readonly #binding: R2BindingName;
+  readonly #stream: GatewayClientOptions;
 
-  constructor(client: GatewayClient, binding: R2BindingName) {
+  constructor(options: GatewayClientOptions, client: GatewayClient, binding: R2BindingName) {
     this.#client = client;
     this.#binding = binding;
+    this.#stream = options;
+  }
+
+  /** What a multipart upload of this bucket calls with. */
+  get parts() {
+    return { binding: this.#binding, client: this.#client, streamOptions: this.#stream };
   }
 
   async head(key: string): Promise<R2Object | null> {
@@ -113,10 +191,11 @@ class GatewayR2Bucket implements R2Bucket {
       range: rangeOf(options.range),
       onlyIf: conditionOf(options.onlyIf),
     };
-    const object = await viaGateway(this.#client.r2.get.query(input));
+    // Bodies stream (r2.getStream): an object of any size is read as it arrives, never held whole.
+    const { object, body } = await r2GetStream(this.#stream, input);
     if (object === null) return null;
     // Without a body: an onlyIf condition failed, and the binding gives the object's metadata.
-    return 'body' in object ? new GatewayR2ObjectBody(object) : new GatewayR2Object(object);
+    return body === null ? new GatewayR2Object(object) : new GatewayR2ObjectBody(object, body);
   }
 
   put(
@@ -127,17 +206,20 @@ class GatewayR2Bucket implements R2Bucket {
   put(key: string, value: R2Value, options?: R2PutOptions): Promise<R2Object>;
   async put(key: string, value: R2Value, options: R2PutOptions = {}): Promise<R2Object | null> {
     refuseUnsupported(options, ['sha1', 'sha384', 'sha512', 'storageClass', 'ssecKey']);
+    const upload = await toUpload(value);
     const input = {
       binding: this.#binding,
       key,
-      body: await toBody(value),
       httpMetadata: httpMetadataOf(options.httpMetadata),
       customMetadata: options.customMetadata,
       onlyIf: conditionOf(options.onlyIf),
       md5: hexOf(options.md5),
       sha256: hexOf(options.sha256),
     };
-    const object = await viaGateway(this.#client.r2.put.mutate(input));
+    const object =
+      'inline' in upload
+        ? await viaGateway(this.#client.r2.put.mutate({ ...input, body: upload.inline }))
+        : await r2PutStream(this.#stream, input, upload.streamed);
     return object === null ? null : new GatewayR2Object(object);
   }
 
@@ -155,16 +237,28 @@ class GatewayR2Bucket implements R2Bucket {
     return { objects, delimitedPrefixes, truncated: false };
   }
 
-  createMultipartUpload(_key: string, _options?: R2MultipartOptions): Promise<R2MultipartUpload> {
-    return Promise.reject(multipartUnavailable());
+  async createMultipartUpload(key: string, options: R2MultipartOptions = {}): Promise<R2MultipartUpload> {
+    refuseUnsupported(options, ['storageClass', 'ssecKey']);
+    const input = {
+      binding: this.#binding,
+      key,
+      httpMetadata: httpMetadataOf(options.httpMetadata),
+      customMetadata: options.customMetadata,
+    };
+    const { uploadId } = await viaGateway(this.#client.r2.createMultipartUpload.mutate(input));
+    return new GatewayR2MultipartUpload(this, key, uploadId);
   }
 
-  resumeMultipartUpload(_key: string, _uploadId: string): R2MultipartUpload {
-    throw multipartUnavailable();
+  resumeMultipartUpload(key: string, uploadId: string): R2MultipartUpload {
+    return new GatewayR2MultipartUpload(this, key, uploadId);
   }
 }
 
 /** The `R2Bucket` for one of the gateway's R2 bindings. */
-export function gatewayR2Bucket(client: GatewayClient, binding: R2BindingName): R2Bucket {
-  return new GatewayR2Bucket(client, binding);
+export function gatewayR2Bucket(
+  options: GatewayClientOptions,
+  client: GatewayClient,
+  binding: R2BindingName,
+): R2Bucket {
+  return new GatewayR2Bucket(options, client, binding);
 }

@@ -6,6 +6,7 @@ import {
   R2_MAX_DELETE_KEYS,
   R2_MAX_KEY_BYTES,
   R2_MAX_LIST_LIMIT,
+  R2_MAX_MULTIPART_PARTS,
 } from '../limits.ts';
 import { Bytes, bodyBytes, IdempotencyKey, limit, utf8Bytes } from './common.ts';
 
@@ -77,7 +78,13 @@ export type R2Object = z.infer<typeof R2Object>;
 export const R2ObjectBody = R2Object.extend({ body: Bytes });
 export type R2ObjectBody = z.infer<typeof R2ObjectBody>;
 
-const Hex = z.string().regex(/^[0-9a-f]+$/i, 'expected a hex string');
+/** `R2UploadedPart`: what `r2.uploadPart` answers, and `complete` takes. */
+export const R2UploadedPart = z.object({
+  partNumber: z.int().min(1).max(R2_MAX_MULTIPART_PARTS),
+  etag: z.string().min(1),
+});
+
+export const Hex = z.string().regex(/^[0-9a-f]+$/i, 'expected a hex string');
 
 export const r2 = {
   /**
@@ -126,6 +133,31 @@ export const r2 = {
         z.array(R2Key).max(R2_MAX_DELETE_KEYS, `R2 deletes at most ${R2_MAX_DELETE_KEYS} keys at once`),
       ]),
     }),
+    output: z.void(),
+  },
+  /** `BUCKET.createMultipartUpload(key, options)`: the upload to send parts to (`r2.uploadPart`). */
+  createMultipartUpload: {
+    input: z.object({
+      binding: R2Binding,
+      key: R2Key,
+      httpMetadata: R2HttpMetadata.optional(),
+      customMetadata: R2CustomMetadata.optional(),
+    }),
+    output: z.object({ key: z.string(), uploadId: z.string() }),
+  },
+  /** `upload.complete(parts)`: the object, made of the parts in the order given. */
+  completeMultipartUpload: {
+    input: z.object({
+      binding: R2Binding,
+      key: R2Key,
+      uploadId: z.string().min(1),
+      parts: z.array(R2UploadedPart).min(1).max(R2_MAX_MULTIPART_PARTS),
+    }),
+    output: R2Object,
+  },
+  /** `upload.abort()`: the parts sent so far are dropped. */
+  abortMultipartUpload: {
+    input: z.object({ binding: R2Binding, key: R2Key, uploadId: z.string().min(1) }),
     output: z.void(),
   },
   /** `BUCKET.list(options)`. */

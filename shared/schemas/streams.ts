@@ -1,11 +1,11 @@
 import { z } from 'zod';
 import { base64ToBytes, bytesToBase64 } from '../base64.ts';
 import { KvBinding, R2Binding } from '../bindings.ts';
-import { KV_MIN_CACHE_TTL_S, KV_MIN_EXPIRATION_TTL_S } from '../limits.ts';
+import { KV_MIN_CACHE_TTL_S, KV_MIN_EXPIRATION_TTL_S, R2_MAX_MULTIPART_PARTS } from '../limits.ts';
 import { transformer } from '../transformer.ts';
 import { IdempotencyKey } from './common.ts';
 import { KvKey, KvMetadata } from './kv.ts';
-import { R2Conditional, R2CustomMetadata, R2HttpMetadata, R2Key, R2Range } from './r2.ts';
+import { Hex, R2Conditional, R2CustomMetadata, R2HttpMetadata, R2Key, R2Range } from './r2.ts';
 
 /**
  * Calls whose body is a byte stream, too large to travel inline in JSON. They are plain HTTP beside
@@ -31,7 +31,18 @@ export const streams = {
       httpMetadata: R2HttpMetadata.optional(),
       customMetadata: R2CustomMetadata.optional(),
       onlyIf: R2Conditional.optional(),
+      md5: Hex.optional(),
+      sha256: Hex.optional(),
       idempotencyKey: IdempotencyKey,
+    }),
+  },
+  /** `upload.uploadPart(partNumber, stream)`: one part of a multipart upload, streamed. */
+  'r2.uploadPart': {
+    input: z.object({
+      binding: R2Binding,
+      key: R2Key,
+      uploadId: z.string().min(1),
+      partNumber: z.int().min(1).max(R2_MAX_MULTIPART_PARTS),
     }),
   },
   /** `KV.get(key, 'stream')`: the value streamed; its metadata in a header. */

@@ -14,8 +14,8 @@ describe('the binding-shaped clients', () => {
     expectTypeOf(gw.CACHE).toExtend<KVNamespace>();
     expectTypeOf(gw.BUCKET).toExtend<R2Bucket>();
     expectTypeOf(gw.DB).toExtend<D1Database>();
-    expectTypeOf(gatewayKvNamespace(gateway, 'KV')).toExtend<KVNamespace>();
-    expectTypeOf(gatewayR2Bucket(gateway, 'BUCKET')).toExtend<R2Bucket>();
+    expectTypeOf(gatewayKvNamespace({ url: GATEWAY_URL }, gateway, 'KV')).toExtend<KVNamespace>();
+    expectTypeOf(gatewayR2Bucket({ url: GATEWAY_URL }, gateway, 'BUCKET')).toExtend<R2Bucket>();
   });
 
   it('give the binding types of their methods, overloads included', () => {

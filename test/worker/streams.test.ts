@@ -1,6 +1,7 @@
 import { env } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
 import { GatewayBindingError } from '../../shared/env/errors.ts';
+import { createGatewayEnv } from '../../shared/env/index.ts';
 import { INLINE_BODY_MAX_BYTES, KV_MAX_VALUE_BYTES, R2_MAX_SINGLE_PUT_BYTES } from '../../shared/index.ts';
 import { kvGetStream, kvPutStream, r2GetStream, r2PutStream } from '../../shared/stream-client.ts';
 import { handleGatewayRequest } from '../../worker/gateway.ts';
@@ -148,5 +149,49 @@ describe('KV values streamed through the gateway', () => {
     );
     expect((error as GatewayBindingError).gatewayCode).toBe('LIMIT_EXCEEDED');
     expect(await kvGetStream(options, { key })).toEqual({ value: null, metadata: null });
+  });
+});
+
+describe('env.BUCKET and env.KV with large values', () => {
+  const gw = createGatewayEnv(options);
+  const large = INLINE_BODY_MAX_BYTES * 3 + 7;
+
+  it('put and get an R2 object over the inline threshold, bytes and Blob alike, streaming the body', async () => {
+    const [a, b] = [unique('big-bytes'), unique('big-blob')];
+    const data = randomBytes(large);
+    await gw.BUCKET.put(a, data);
+    await gw.BUCKET.put(b, new Blob([data]), { customMetadata: { from: 'blob' } });
+    for (const key of [a, b]) {
+      const object = await gw.BUCKET.get(key);
+      if (object === null || !('body' in object)) return expect.unreachable('expected a body');
+      expect(object.size).toBe(large);
+      expect(await sha256(await object.arrayBuffer())).toBe(await sha256(data));
+    }
+    expect((await env.BUCKET.head(b))?.customMetadata).toEqual({ from: 'blob' });
+  });
+
+  it('refuses a ReadableStream of unknown length over the threshold, as the binding refuses one', async () => {
+    const key = unique('unknown-length');
+    const error = await failure(() => gw.BUCKET.put(key, chunked(randomBytes(large))));
+    expect(error).toBeInstanceOf(TypeError);
+    expect((error as Error).message).toMatch(/known length/);
+    expect(await env.BUCKET.head(key)).toBeNull();
+    await gw.BUCKET.put(key, chunked(randomBytes(100)));
+    expect((await env.BUCKET.head(key))?.size).toBe(100);
+  });
+
+  it('put and read a KV value over the inline threshold as bytes and as a stream', async () => {
+    const key = unique('big-kv');
+    const data = randomBytes(large);
+    await gw.KV.put(key, data, { metadata: { big: true } });
+    expect(await sha256((await env.KV.get(key, 'arrayBuffer')) ?? new ArrayBuffer(0))).toBe(
+      await sha256(data),
+    );
+    expect(await sha256((await gw.KV.get(key, 'arrayBuffer')) ?? new ArrayBuffer(0))).toBe(
+      await sha256(data),
+    );
+    const { value, metadata } = await gw.KV.getWithMetadata(key, 'stream');
+    expect(metadata).toEqual({ big: true });
+    expect(await sha256(await bytesOf(value))).toBe(await sha256(data));
   });
 });

@@ -87,6 +87,30 @@ export const r2Router = router({
       );
     }),
 
+  createMultipartUpload: procedure
+    .input(r2.createMultipartUpload.input)
+    .output(r2.createMultipartUpload.output)
+    .mutation(async ({ input, ctx }) => {
+      const { binding, key, ...options } = input;
+      const upload = await r2Binding(ctx.env, binding).createMultipartUpload(key, options);
+      return { key: upload.key, uploadId: upload.uploadId };
+    }),
+
+  completeMultipartUpload: procedure
+    .input(r2.completeMultipartUpload.input)
+    .output(r2.completeMultipartUpload.output)
+    .mutation(async ({ input, ctx }) => {
+      const upload = r2Binding(ctx.env, input.binding).resumeMultipartUpload(input.key, input.uploadId);
+      return toObject(await upload.complete(input.parts));
+    }),
+
+  abortMultipartUpload: procedure
+    .input(r2.abortMultipartUpload.input)
+    .output(r2.abortMultipartUpload.output)
+    .mutation(async ({ input, ctx }) => {
+      await r2Binding(ctx.env, input.binding).resumeMultipartUpload(input.key, input.uploadId).abort();
+    }),
+
   list: procedure
     .input(r2.list.input)
     .output(r2.list.output)
