@@ -40,10 +40,13 @@ export const R2CustomMetadata = z
     limit(`R2 custom metadata is over ${R2_MAX_CUSTOM_METADATA_BYTES} bytes`),
   );
 
+/** An etag as `onlyIf` takes it: bare, not in the quotes of `httpEtag` (the binding refuses those). */
+const BareEtag = z.string().regex(/^[^"]*$/, 'an etag is given bare, without quotes');
+
 /** `R2Conditional`: a failed condition is a value (`null` for put, the head for get), not an error. */
 export const R2Conditional = z.object({
-  etagMatches: z.string().optional(),
-  etagDoesNotMatch: z.string().optional(),
+  etagMatches: BareEtag.optional(),
+  etagDoesNotMatch: BareEtag.optional(),
   uploadedBefore: R2Date.optional(),
   uploadedAfter: R2Date.optional(),
   secondsGranularity: z.boolean().optional(),
@@ -84,7 +87,9 @@ export const R2UploadedPart = z.object({
   etag: z.string().min(1),
 });
 
-export const Hex = z.string().regex(/^[0-9a-f]+$/i, 'expected a hex string');
+/** Checksums as R2 takes them: hex of the digest's exact length. */
+export const Md5Hex = z.string().regex(/^[0-9a-f]{32}$/i, 'an MD5 is 32 hex characters');
+export const Sha256Hex = z.string().regex(/^[0-9a-f]{64}$/i, 'a SHA-256 is 64 hex characters');
 
 export const r2 = {
   /**
@@ -117,8 +122,8 @@ export const r2 = {
       httpMetadata: R2HttpMetadata.optional(),
       customMetadata: R2CustomMetadata.optional(),
       onlyIf: R2Conditional.optional(),
-      md5: Hex.optional(),
-      sha256: Hex.optional(),
+      md5: Md5Hex.optional(),
+      sha256: Sha256Hex.optional(),
       idempotencyKey: IdempotencyKey,
     }),
     output: R2Object.nullable(),

@@ -5,7 +5,7 @@ import { KV_MIN_CACHE_TTL_S, KV_MIN_EXPIRATION_TTL_S, R2_MAX_MULTIPART_PARTS } f
 import { transformer } from '../transformer.ts';
 import { IdempotencyKey } from './common.ts';
 import { KvKey, KvMetadata } from './kv.ts';
-import { Hex, R2Conditional, R2CustomMetadata, R2HttpMetadata, R2Key, R2Range } from './r2.ts';
+import { Md5Hex, R2Conditional, R2CustomMetadata, R2HttpMetadata, R2Key, R2Range, Sha256Hex } from './r2.ts';
 
 /**
  * Calls whose body is a byte stream, too large to travel inline in JSON. They are plain HTTP beside
@@ -31,8 +31,8 @@ export const streams = {
       httpMetadata: R2HttpMetadata.optional(),
       customMetadata: R2CustomMetadata.optional(),
       onlyIf: R2Conditional.optional(),
-      md5: Hex.optional(),
-      sha256: Hex.optional(),
+      md5: Md5Hex.optional(),
+      sha256: Sha256Hex.optional(),
       idempotencyKey: IdempotencyKey,
     }),
   },
