@@ -47,6 +47,9 @@ async function send<C extends StreamCall>(
     method: 'POST',
     headers,
     body: (body?.stream ?? null) as BodyInit | null,
+    // Node's fetch keeps a copy of a streamed body while it may follow a redirect (to send it again):
+    // a 1 GiB upload then held 1 GiB. The gateway never redirects, so no redirect is followed.
+    redirect: 'error',
   };
   // A streamed request body must say so in Node's fetch.
   if (body?.stream instanceof ReadableStream) init.duplex = 'half';
