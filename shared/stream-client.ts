@@ -48,8 +48,9 @@ async function send<C extends StreamCall>(
     headers,
     body: (body?.stream ?? null) as BodyInit | null,
     // Node's fetch keeps a copy of a streamed body while it may follow a redirect (to send it again):
-    // a 1 GiB upload then held 1 GiB. The gateway never redirects, so no redirect is followed.
-    redirect: 'error',
+    // a 1 GiB upload then held 1 GiB. The gateway never redirects: none is followed, and a 3xx is
+    // a failure below. ('manual', as workerd takes no 'error'.)
+    redirect: 'manual',
   };
   // A streamed request body must say so in Node's fetch.
   if (body?.stream instanceof ReadableStream) init.duplex = 'half';
