@@ -17,6 +17,16 @@ import { transformer } from './transformer.ts';
 import { CONTRACT_HEADER, REQUEST_ID_HEADER, STREAM_LENGTH_HEADER } from './transport.ts';
 import { CONTRACT_VERSION } from './version.ts';
 
+/**
+ * The gateway never redirects. Node's fetch keeps a copy of a streamed request body unless redirects
+ * are an error (nodejs/undici#4058): a 1 GiB upload held 979 MiB in the container. workerd takes no
+ * 'error', and keeps no copy with 'manual'; a 3xx there is a failure below.
+ */
+const NO_REDIRECT: 'manual' | 'error' =
+  (globalThis as { navigator?: { userAgent?: string } }).navigator?.userAgent === 'Cloudflare-Workers'
+    ? 'manual'
+    : 'error';
+
 type Input<C extends StreamCall> = z.input<(typeof streams)[C]['input']>;
 
 /** A body to stream, and its length in bytes (R2 and KV store a stream only when they know it). */
@@ -47,10 +57,7 @@ async function send<C extends StreamCall>(
     method: 'POST',
     headers,
     body: (body?.stream ?? null) as BodyInit | null,
-    // Node's fetch keeps a copy of a streamed body while it may follow a redirect (to send it again):
-    // a 1 GiB upload then held 1 GiB. The gateway never redirects: none is followed, and a 3xx is
-    // a failure below. ('manual', as workerd takes no 'error'.)
-    redirect: 'manual',
+    redirect: NO_REDIRECT,
   };
   // A streamed request body must say so in Node's fetch.
   if (body?.stream instanceof ReadableStream) init.duplex = 'half';

@@ -74,7 +74,16 @@ function sizedBody(request: Request, length: number): ReadableStream<Uint8Array>
 }
 
 function answer(result: unknown, body: ReadableStream | null = null): Response {
-  return new Response(body, { headers: { [RESULT_HEADER]: encodeCallHeader(result) } });
+  return new Response(body, {
+    headers: {
+      [RESULT_HEADER]: encodeCallHeader(result),
+      'content-type': 'application/octet-stream',
+      // Bytes pass as they are: wrangler dev (like Cloudflare's edge) would otherwise gzip a body
+      // without a content type for a client that accepts gzip, as Node's fetch does: a 1 GiB read
+      // went from 44 to 610 MiB/s without it.
+      'content-encoding': 'identity',
+    },
+  });
 }
 
 async function run(
