@@ -1,3 +1,4 @@
+import { readPrefix } from '../shared/env/bytes.ts';
 import { FORBIDDEN_KEYS, GATEWAY_MAX_JSON_DEPTH, GATEWAY_MAX_REQUEST_BYTES } from '../shared/index.ts';
 import { GatewayError } from './errors.ts';
 
@@ -33,26 +34,8 @@ function tooLarge(size?: number): GatewayError {
 /** The body's bytes, or undefined (and the rest left unread) once it passes `max`. */
 async function readAtMost(request: Request, max: number): Promise<Uint8Array | undefined> {
   if (!request.body) return new Uint8Array(0);
-  const reader = request.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > max) {
-      await reader.cancel();
-      return undefined;
-    }
-    chunks.push(value);
-  }
-  const bytes = new Uint8Array(size);
-  let offset = 0;
-  for (const chunk of chunks) {
-    bytes.set(chunk, offset);
-    offset += chunk.byteLength;
-  }
-  return bytes;
+  const { bytes, done } = await readPrefix(request.body, max);
+  return done ? bytes : undefined;
 }
 
 const FORBIDDEN = new Set(FORBIDDEN_KEYS);
