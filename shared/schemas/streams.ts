@@ -1,11 +1,10 @@
 import { z } from 'zod';
 import { base64ToBytes, bytesToBase64 } from '../base64.ts';
-import { KvBinding, R2Binding } from '../bindings.ts';
-import { KV_MIN_CACHE_TTL_S, KV_MIN_EXPIRATION_TTL_S, R2_MAX_MULTIPART_PARTS } from '../limits.ts';
+import { R2Binding } from '../bindings.ts';
+import { R2_MAX_MULTIPART_PARTS } from '../limits.ts';
 import { transformer } from '../transformer.ts';
-import { IdempotencyKey } from './common.ts';
-import { KvKey, KvMetadata } from './kv.ts';
-import { Md5Hex, R2Conditional, R2CustomMetadata, R2HttpMetadata, R2Key, R2Range, Sha256Hex } from './r2.ts';
+import { kv } from './kv.ts';
+import { R2Key, r2 } from './r2.ts';
 
 /**
  * Calls whose body is a byte stream, too large to travel inline in JSON. They are plain HTTP beside
@@ -15,27 +14,9 @@ import { Md5Hex, R2Conditional, R2CustomMetadata, R2HttpMetadata, R2Key, R2Range
  */
 export const streams = {
   /** `BUCKET.get(key, { range, onlyIf })` with the body streamed; the object's metadata in a header. */
-  'r2.getStream': {
-    input: z.object({
-      binding: R2Binding,
-      key: R2Key,
-      range: R2Range.optional(),
-      onlyIf: R2Conditional.optional(),
-    }),
-  },
-  /** `BUCKET.put(key, stream, options)`: the body is streamed; its length must be known. */
-  'r2.putStream': {
-    input: z.object({
-      binding: R2Binding,
-      key: R2Key,
-      httpMetadata: R2HttpMetadata.optional(),
-      customMetadata: R2CustomMetadata.optional(),
-      onlyIf: R2Conditional.optional(),
-      md5: Md5Hex.optional(),
-      sha256: Sha256Hex.optional(),
-      idempotencyKey: IdempotencyKey,
-    }),
-  },
+  'r2.getStream': { input: r2.get.input },
+  /** `BUCKET.put(key, stream, options)`: `r2.put` with the body streamed; its length must be known. */
+  'r2.putStream': { input: r2.put.input.omit({ body: true }) },
   /** `upload.uploadPart(partNumber, stream)`: one part of a multipart upload, streamed. */
   'r2.uploadPart': {
     input: z.object({
@@ -46,20 +27,9 @@ export const streams = {
     }),
   },
   /** `KV.get(key, 'stream')`: the value streamed; its metadata in a header. */
-  'kv.getStream': {
-    input: z.object({ binding: KvBinding, key: KvKey, cacheTtl: z.int().min(KV_MIN_CACHE_TTL_S).optional() }),
-  },
-  /** `KV.put(key, stream, options)`: the value streamed, up to KV's 25 MiB. */
-  'kv.putStream': {
-    input: z.object({
-      binding: KvBinding,
-      key: KvKey,
-      expiration: z.int().positive().optional(),
-      expirationTtl: z.int().min(KV_MIN_EXPIRATION_TTL_S).optional(),
-      metadata: KvMetadata.optional(),
-      idempotencyKey: IdempotencyKey,
-    }),
-  },
+  'kv.getStream': { input: kv.get.input.omit({ type: true }) },
+  /** `KV.put(key, stream, options)`: `kv.put` with the value streamed, up to KV's 25 MiB. */
+  'kv.putStream': { input: kv.put.input.omit({ value: true }) },
 } as const;
 
 export type StreamCall = keyof typeof streams;
