@@ -128,7 +128,8 @@ export function report(sizeMiB: number, processes: string[], runs: Map<string, T
     }),
     '',
     'ratio: gateway ÷ raw loopback; floor: R2 itself in wrangler dev (MiB/s); Δ: peak RSS growth',
-    "put, no-redir: the client with a fetch adding redirect: 'error' (its raw upload likewise)",
+    "put: the client as shipped (its stream calls set redirect: 'error'); raw upload with fetch's default",
+    "put, no-redir: the same client; raw upload with redirect: 'error' too (fetch then keeps no copy)",
     `get, identity: the client with a fetch sending accept-encoding: identity (its floor likewise); ` +
       `content-encoding get ${get.gateway.contentEncoding}, get, identity ${getIdentity.gateway.contentEncoding}`,
     `floor get with the Worker setting Content-Encoding: identity (client as shipped): ${workerIdentity.mibPerS} MiB/s, ` +
