@@ -43,28 +43,47 @@ async function applyMigrations(dir: string): Promise<void> {
     throw new Error(`applying the migrations failed (wrangler exited with ${code}):\n${output}`);
 }
 
-export async function startBenchServer(): Promise<BenchServer> {
-  const dir = await mkdtemp(path.join(os.tmpdir(), 'binding-gateway-bench-'));
-  const token = randomBytes(32).toString('hex');
-  let worker: Awaited<ReturnType<typeof unstable_startWorker>> | undefined;
-  let stopped = false;
-  // wrangler exits the process itself on Ctrl-C (after stopping workerd), before an async stop()
-  // can finish: the state directory goes on the way out in any case.
+/** A Worker under wrangler's dev server, and the state directory it keeps its local data in. */
+export interface DevWorker {
+  dir: string;
+  worker?: Awaited<ReturnType<typeof unstable_startWorker>>;
+  /** Stops the Worker and removes the directory; safe to call twice. */
+  stop(): Promise<void>;
+}
+
+/**
+ * A fresh state directory, removed by `stop()` and, failing that, when the process exits: wrangler
+ * exits the process itself on Ctrl-C, before an async stop() can finish. The exit hook goes only
+ * once the directory is gone, for that reason.
+ */
+export async function devWorkerState(prefix: string): Promise<DevWorker> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), prefix));
   const removeOnExit = () => rmSync(dir, { recursive: true, force: true });
   process.once('exit', removeOnExit);
-  const stop = async () => {
-    if (stopped) return;
-    stopped = true;
-    process.off('exit', removeOnExit);
-    try {
-      await worker?.dispose();
-    } finally {
-      await rm(dir, { recursive: true, force: true });
-    }
+  let stopped = false;
+  const state: DevWorker = {
+    dir,
+    async stop() {
+      if (stopped) return;
+      stopped = true;
+      try {
+        await state.worker?.dispose();
+      } finally {
+        await rm(dir, { recursive: true, force: true });
+        process.off('exit', removeOnExit);
+      }
+    },
   };
+  return state;
+}
+
+export async function startBenchServer(): Promise<BenchServer> {
+  const state = await devWorkerState('binding-gateway-bench-');
+  const { dir, stop } = state;
+  const token = randomBytes(32).toString('hex');
   try {
     await applyMigrations(dir);
-    worker = await unstable_startWorker({
+    state.worker = await unstable_startWorker({
       config: CONFIG,
       bindings: { GATEWAY_DEV_TOKEN: { type: 'secret_text', value: token } },
       dev: {
@@ -75,7 +94,7 @@ export async function startBenchServer(): Promise<BenchServer> {
         logLevel: 'warn',
       },
     });
-    return { url: await worker.url, token, stop };
+    return { url: await state.worker.url, token, stop };
   } catch (error) {
     await stop();
     throw error;
