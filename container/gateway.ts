@@ -1,17 +1,33 @@
 import { createGatewayClient, type GatewayClient } from '../shared/client.ts';
 import { createGatewayEnv, type GatewayEnv } from '../shared/env/index.ts';
-import { DEFAULT_GATEWAY_URL } from '../shared/transport.ts';
+import { DEFAULT_GATEWAY_URL, DEV_CALLER_HEADER } from '../shared/transport.ts';
 import { currentRequestId } from './request-id.ts';
+
+/**
+ * A fetch that names this process as a caller of its own on the local session's token route
+ * (`GATEWAY_DEV_CALLER`, set per process by the local session). Deployed, the variable is unset: the
+ * gateway knows each instance by its `containerId`, which no header can change.
+ */
+function devCallerFetch(caller: string | undefined): typeof fetch | undefined {
+  if (!caller) return undefined;
+  return (input, init) => {
+    const headers = new Headers(input instanceof Request ? input.headers : undefined);
+    for (const [name, value] of new Headers(init?.headers)) headers.set(name, value);
+    headers.set(DEV_CALLER_HEADER, caller);
+    return fetch(input, { ...init, headers });
+  };
+}
 
 /**
  * The container's view of the Worker's bindings, configured from the environment: `GATEWAY_URL`
  * (default `http://gateway.internal/trpc`, intercepted by the Worker) and, for the local session only,
- * `GATEWAY_TOKEN`. `env.DB`, `env.KV`, `env.BUCKET` work like the Worker's own.
+ * `GATEWAY_TOKEN` and `GATEWAY_DEV_CALLER`. `env.DB`, `env.KV`, `env.BUCKET` work like the Worker's own.
  */
 export function gatewayEnvFromProcess(env: NodeJS.ProcessEnv = process.env): GatewayEnv {
   return createGatewayEnv({
     url: env.GATEWAY_URL || DEFAULT_GATEWAY_URL,
     token: env.GATEWAY_TOKEN || undefined,
+    fetch: devCallerFetch(env.GATEWAY_DEV_CALLER),
     requestId: currentRequestId,
   });
 }
@@ -21,6 +37,7 @@ export function gatewayClientFromProcess(env: NodeJS.ProcessEnv = process.env): 
   return createGatewayClient({
     url: env.GATEWAY_URL || DEFAULT_GATEWAY_URL,
     token: env.GATEWAY_TOKEN || undefined,
+    fetch: devCallerFetch(env.GATEWAY_DEV_CALLER),
     requestId: currentRequestId,
   });
 }

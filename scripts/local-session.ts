@@ -1,7 +1,10 @@
 /**
  * The local session without Docker (DESIGN.md, path 3): the Worker under wrangler's dev server with
- * miniflare's local D1, KV and R2, and container/ as a plain Node process that it forwards `/api/*`
- * to. The container reaches the gateway at `/__gateway/trpc` with the session's bearer token.
+ * miniflare's local D1, KV and R2, and container/ as plain Node processes (one per container
+ * instance, each on its own port) that it spreads `/api/*` over, as the deployed Worker spreads it
+ * over instances. The containers reach the gateway at `/__gateway/trpc` with the session's bearer
+ * token, each naming its instance (`x-gateway-dev-caller: instance-<i>`) so that each is a caller of
+ * its own, as each deployed instance is.
  *
  * Used by `npm start` (scripts/start.ts) and by the end-to-end tests, which start it on ephemeral
  * ports with a state directory of their own.
@@ -22,32 +25,43 @@ const STOP_TIMEOUT_MS = 12_000;
 export interface LocalSessionOptions {
   /** The Worker's port on 127.0.0.1; 0 for any free one. */
   port: number;
-  /** The container process's port on 127.0.0.1. */
-  containerPort: number;
+  /** The container process's port on 127.0.0.1; several ports start one process (instance) on each. */
+  containerPort: number | readonly number[];
   /** The dev gateway's bearer token (GATEWAY_DEV_TOKEN). */
   token: string;
   /** Where local D1/KV/R2 data lives; wrangler's `.wrangler/state` when absent. */
   persistTo?: string | undefined;
-  /** Receives each line the Worker's tooling and the container print. */
-  log?: (source: 'migrations' | 'container', line: string) => void;
+  /** Receives each line the Worker's tooling and the containers print (with the instance's index). */
+  log?: (source: 'migrations' | 'container', line: string, instance?: number) => void;
+  /** Worker bindings and variables that replace wrangler.toml's (e.g. smaller fair-share limits). */
+  bindings?: WorkerBindings;
   /** Receives the Worker's own log lines (`console.*` in the Worker); wrangler prints them when absent. */
   workerLog?: (level: string, message: string) => void;
 }
 
+type WorkerBindings = NonNullable<Parameters<typeof unstable_startWorker>[0]['bindings']>;
+
 export interface LocalSession {
   /** The Worker's public URL. */
   url: URL;
-  /** The container process (its own process group). */
+  /** The first (or only) container process (its own process group). */
   readonly container: ChildProcess;
-  /** Stops the container process (if it still runs) and starts a new one, as a Container restart would. */
-  restartContainer(): Promise<void>;
-  /** Stops the container (letting requests under way finish) and the Worker. */
+  /** Every container process, by instance index (`instance-<i>`; each its own process group). */
+  readonly containers: readonly ChildProcess[];
+  /** Stops a container process (if it still runs) and starts a new one, as a Container restart would. */
+  restartContainer(instance?: number): Promise<void>;
+  /** Stops the containers (letting requests under way finish) and the Worker. */
   stop(): Promise<void>;
 }
 
-function pipeLines(child: ChildProcess, source: 'migrations' | 'container', log: LocalSessionOptions['log']) {
+function pipeLines(
+  child: ChildProcess,
+  source: 'migrations' | 'container',
+  log: LocalSessionOptions['log'],
+  instance?: number,
+) {
   for (const stream of [child.stdout, child.stderr]) {
-    if (stream) createInterface({ input: stream }).on('line', (line) => log?.(source, line));
+    if (stream) createInterface({ input: stream }).on('line', (line) => log?.(source, line, instance));
   }
 }
 
@@ -103,13 +117,23 @@ function stopProcessGroupNow(child: ChildProcess): void {
   }
 }
 
+/** The name of local instance `index`: the same as the deployed pool's (worker/instances.ts). */
+export function localInstanceName(index: number): string {
+  return `instance-${index}`;
+}
+
 export async function startLocalSession(options: LocalSessionOptions): Promise<LocalSession> {
   await applyMigrations(options);
-  const containerUrl = `http://127.0.0.1:${options.containerPort}`;
+  const ports =
+    typeof options.containerPort === 'number' ? [options.containerPort] : [...options.containerPort];
+  if (ports.length === 0) throw new Error('the local session needs at least one container port');
+  const containerUrls = ports.map((port) => `http://127.0.0.1:${port}`);
   const worker = await unstable_startWorker({
     config: path.join(ROOT, 'wrangler.toml'),
     bindings: {
-      CONTAINER_DEV_URL: { type: 'plain_text', value: containerUrl },
+      ...options.bindings,
+      // The Worker spreads /api/* over these as it spreads over CONTAINER_INSTANCES deployed.
+      CONTAINER_DEV_URL: { type: 'plain_text', value: containerUrls.join(',') },
       GATEWAY_DEV_TOKEN: { type: 'secret_text', value: options.token },
     },
     dev: {
@@ -127,14 +151,17 @@ export async function startLocalSession(options: LocalSessionOptions): Promise<L
         : {}),
     },
   });
-  let container: ChildProcess | undefined;
+  const containers: (ChildProcess | undefined)[] = ports.map(() => undefined);
+  const running = () => containers.filter((child): child is ChildProcess => child !== undefined);
   // If this process exits without stop() (an uncaught error, a handler that exits at once), the
-  // container, in a process group of its own, must not outlive it.
-  const killOnExit = () => container && stopProcessGroupNow(container);
+  // containers, each in a process group of its own, must not outlive it.
+  const killOnExit = () => running().forEach(stopProcessGroupNow);
   process.once('exit', killOnExit);
   try {
     const url = await worker.url;
-    const startContainer = async () => {
+    const startContainer = async (index: number) => {
+      const containerUrl = containerUrls[index];
+      if (containerUrl === undefined) throw new Error(`there is no container instance ${index}`);
       const child = spawn(process.execPath, [path.join(ROOT, 'container', 'server.ts')], {
         cwd: ROOT,
         // Its own process group, so that stopping it stops all it started.
@@ -143,35 +170,40 @@ export async function startLocalSession(options: LocalSessionOptions): Promise<L
         env: {
           ...process.env,
           HOST: '127.0.0.1',
-          PORT: String(options.containerPort),
+          PORT: String(ports[index]),
           GATEWAY_URL: new URL(DEV_GATEWAY_PATH, url).href,
           GATEWAY_TOKEN: options.token,
+          GATEWAY_DEV_CALLER: localInstanceName(index),
         },
       });
-      container = child;
-      pipeLines(child, 'container', options.log);
+      containers[index] = child;
+      pipeLines(child, 'container', options.log, index);
       await waitForOk(new URL(HEALTH_PATH, containerUrl), READY_TIMEOUT_MS, () => child.exitCode === null);
       return child;
     };
-    const first = await startContainer();
+    await Promise.all(ports.map((_, index) => startContainer(index)));
     return {
       url,
       get container() {
-        return container ?? first;
+        return running()[0] as ChildProcess;
       },
-      async restartContainer() {
-        if (container) await stopProcessGroup(container);
-        await startContainer();
+      get containers() {
+        return running();
+      },
+      async restartContainer(instance = 0) {
+        const child = containers[instance];
+        if (child) await stopProcessGroup(child);
+        await startContainer(instance);
       },
       async stop() {
         process.off('exit', killOnExit);
-        if (container) await stopProcessGroup(container);
+        await Promise.all(running().map((child) => stopProcessGroup(child)));
         await worker.dispose();
       },
     };
   } catch (error) {
     process.off('exit', killOnExit);
-    if (container) await stopProcessGroup(container);
+    await Promise.all(running().map((child) => stopProcessGroup(child)));
     await worker.dispose();
     throw error;
   }

@@ -3,19 +3,28 @@
  * applies the migrations locally, starts the Worker and the container process, waits until
  * `/api/users` answers through both, and stops both on Ctrl-C or SIGTERM.
  *
+ * `npm start -- --instances 3` starts three container processes, on the port of CONTAINER_DEV_URL
+ * and the ports after it, each a caller of its own; the Worker spreads `/api/*` over them.
+ *
  * Environment: PORT (the Worker's, default 8787), CONTAINER_PORT (used when .dev.vars is written,
  * default 8000), DEV_VARS (default ./.dev.vars), PERSIST_TO (default wrangler's .wrangler/state).
  */
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { parseEnv } from 'node:util';
+import { parseArgs, parseEnv } from 'node:util';
 import { CONTAINER_PORT, DEV_TOKEN_MIN_LENGTH } from '../shared/transport.ts';
-import { type LocalSession, ROOT, startLocalSession, waitForOk } from './local-session.ts';
+import { type LocalSession, localInstanceName, ROOT, startLocalSession, waitForOk } from './local-session.ts';
 
 process.env.WRANGLER_SEND_METRICS ??= 'false';
 
 const port = Number(process.env.PORT ?? 8787);
+const { values: args } = parseArgs({ options: { instances: { type: 'string', default: '1' } } });
+const instances = Number(args.instances);
+if (!Number.isInteger(instances) || instances < 1 || instances > 16) {
+  console.error(`npm start: --instances must be a whole number from 1 to 16, not "${args.instances}"`);
+  process.exit(1);
+}
 const devVarsPath = path.resolve(ROOT, process.env.DEV_VARS ?? '.dev.vars');
 
 /** Reads .dev.vars, adding what is missing; refuses a token that is too short. */
@@ -78,10 +87,13 @@ async function main(): Promise<void> {
 
   session = await startLocalSession({
     port,
-    containerPort,
+    containerPort: Array.from({ length: instances }, (_, i) => containerPort + i),
     token,
     persistTo: process.env.PERSIST_TO,
-    log: (source, line) => console.log(`[${source}] ${line}`),
+    log: (source, line, instance) =>
+      console.log(
+        `[${instances > 1 && instance !== undefined ? localInstanceName(instance) : source}] ${line}`,
+      ),
   });
   handleSignals();
   if (stopping) {
@@ -89,7 +101,11 @@ async function main(): Promise<void> {
     stopping = undefined;
     return stop(reason, 0);
   }
-  session.container.once('exit', (code) => void stop(`the container process exited with ${code}`, 1));
+  session.containers.forEach((container, index) => {
+    const name =
+      instances > 1 ? `the container process ${localInstanceName(index)}` : 'the container process';
+    container.once('exit', (code) => void stop(`${name} exited with ${code}`, 1));
+  });
 
   const users = new URL('/api/users', session.url);
   try {
@@ -98,8 +114,12 @@ async function main(): Promise<void> {
     await stop('not ready', 1);
     throw error;
   }
+  const spread =
+    instances > 1
+      ? `  ${instances} container instances (ports ${containerPort}–${containerPort + instances - 1}); the x-container-instance header says which one answered\n`
+      : '';
   console.log(
-    `\nLocal session ready: ${users.href}\n  try: curl -X POST ${users.href} -H 'content-type: application/json' -d '{"email":"ada@example.com","name":"Ada"}'\n`,
+    `\nLocal session ready: ${users.href}\n${spread}  try: curl -X POST ${users.href} -H 'content-type: application/json' -d '{"email":"ada@example.com","name":"Ada"}'\n`,
   );
 }
 

@@ -37,3 +37,16 @@ export const CONTRACT_HEADER = 'x-gateway-contract';
 
 /** A streamed body's length, which R2 and KV need before they store a stream. */
 export const STREAM_LENGTH_HEADER = 'x-gateway-length';
+
+/**
+ * Scale-out (docs/scale-out.md). A public request that carries `x-session-key` goes to the same
+ * container instance as every other request with that key; without it, to any instance.
+ */
+export const SESSION_KEY_HEADER = 'x-session-key';
+/** Which container instance served a public `/api/*` request (`instance-0` …), set by the Worker. */
+export const INSTANCE_HEADER = 'x-container-instance';
+/**
+ * The local session only: the caller id a container process claims on the token route, so that each
+ * local instance is a caller of its own, as each deployed instance is (by its `containerId`).
+ */
+export const DEV_CALLER_HEADER = 'x-gateway-dev-caller';

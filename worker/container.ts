@@ -1,11 +1,14 @@
 import { Container, type OutboundHandlerContext } from '@cloudflare/containers';
 import { CONTAINER_PORT, GATEWAY_HOST, HEALTH_PATH } from '../shared/transport.ts';
 import { handleGatewayRequest } from './gateway.ts';
+import { policyFor } from './policy.ts';
 
 /**
  * The container running the Node API (container/). Its requests to `http://gateway.internal` never
  * leave the Worker: `outboundByHost` hands them to the gateway with the container's id as the
- * caller, so the container holds no secret. Nothing else on the internet is reachable.
+ * caller, so the container holds no secret. Nothing else on the internet is reachable. Each instance
+ * (`instance-0` …, see instances.ts) is a Durable Object of its own, so each has its own
+ * `containerId`: its own caller, with its own log lines, key prefix and fair share.
  */
 export class Backend extends Container<Env> {
   override defaultPort = CONTAINER_PORT;
@@ -16,6 +19,11 @@ export class Backend extends Container<Env> {
 
   static override outboundByHost = {
     [GATEWAY_HOST]: (request: Request, env: Env, ctx: OutboundHandlerContext) =>
-      handleGatewayRequest(request, env, { transport: 'outbound', id: ctx.containerId }),
+      handleGatewayRequest(
+        request,
+        env,
+        { transport: 'outbound', id: ctx.containerId },
+        { policy: policyFor(env) },
+      ),
   };
 }

@@ -1,6 +1,8 @@
-import { DEV_GATEWAY_PATH, DEV_TOKEN_MIN_LENGTH } from '../shared/transport.ts';
+import { DEV_CALLER_HEADER, DEV_GATEWAY_PATH, DEV_TOKEN_MIN_LENGTH } from '../shared/transport.ts';
+import type { Caller } from './context.ts';
 import type { WorkerEnv } from './env.ts';
 import { handleGatewayRequest } from './gateway.ts';
+import { policyFor } from './policy.ts';
 
 const NOT_FOUND = () => new Response('Not found', { status: 404 });
 
@@ -42,12 +44,35 @@ export async function serveDevGateway(request: Request, env: WorkerEnv): Promise
       { status: 401, headers: { 'www-authenticate': 'Bearer' } },
     );
   }
-  return handleGatewayRequest(
-    request,
-    env,
-    { transport: 'dev', id: 'local-session' },
-    { endpoint: DEV_GATEWAY_PATH },
-  );
+  const caller = devCallerOf(request);
+  if (!caller) {
+    return Response.json(
+      {
+        error: {
+          message: `${DEV_CALLER_HEADER} must be 1 to 64 letters, digits, "-" or "_"`,
+          data: { gatewayCode: 'BAD_INPUT', httpStatus: 400 },
+        },
+      },
+      { status: 400 },
+    );
+  }
+  return handleGatewayRequest(request, env, caller, { endpoint: DEV_GATEWAY_PATH, policy: policyFor(env) });
+}
+
+// A name that cannot step out of a key prefix built from it ("/", ".") nor break a log line.
+const DEV_CALLER_ID = /^[\w-]{1,64}$/;
+
+/**
+ * Who is calling the token route: the caller the token holder names in `x-gateway-dev-caller` (each
+ * local container process names its instance, `instance-0` …), or the local session as a whole.
+ * The token is the gate; the name is a label its holder chooses, which is safe because only the
+ * developer's own processes hold the token and the route exists only in the local session. Deployed,
+ * a caller cannot choose its identity: it is the platform's `containerId`.
+ */
+function devCallerOf(request: Request): Caller | undefined {
+  const named = request.headers.get(DEV_CALLER_HEADER);
+  if (named === null) return { transport: 'dev', id: 'local-session' };
+  return DEV_CALLER_ID.test(named) ? { transport: 'dev', id: named } : undefined;
 }
 
 /** Whether a path is the dev gateway's. */

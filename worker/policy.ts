@@ -45,3 +45,17 @@ export function confineKeys(prefixFor: (caller: Caller) => string): Policy {
       : `${caller.id} may only use keys under "${prefix}", not "${outside}"`;
   };
 }
+
+/**
+ * The policy wrangler.toml asks for: `confineKeys` when `GATEWAY_KEY_PREFIX` is set (its `{caller}`
+ * replaced by each caller's id, so that each container instance keeps to keys of its own), else
+ * `allowAll`. Every transport uses it.
+ *
+ * @example
+ * // wrangler.toml: GATEWAY_KEY_PREFIX = "containers/{caller}/"
+ * handleGatewayRequest(request, env, caller, { policy: policyFor(env) });
+ */
+export function policyFor(env: { GATEWAY_KEY_PREFIX?: string | undefined }): Policy {
+  const template = env.GATEWAY_KEY_PREFIX;
+  return template ? confineKeys((caller) => template.replaceAll('{caller}', caller.id)) : allowAll;
+}

@@ -19,6 +19,7 @@ import { kvBinding, r2Binding } from './bindings.ts';
 import { logCall } from './call-log.ts';
 import type { GatewayContext } from './context.ts';
 import { asGatewayError, fromZodError, GatewayError } from './errors.ts';
+import { FAIR_SHARE_RETRY_AFTER_S, withinFairShare } from './fair-share.ts';
 import { checkContractVersion } from './gateway.ts';
 import { scanJson } from './guards.ts';
 import { once } from './idempotency.ts';
@@ -156,7 +157,7 @@ export async function handleStreamCall(
     const input = decodeInput(request);
     const verdict = ctx.policy({ caller: ctx.caller, path: call, input });
     if (verdict !== true) throw new GatewayError('FORBIDDEN', verdict);
-    return await run(call, input, request, ctx);
+    return await withinFairShare(ctx, () => run(call, input, request, ctx));
   } catch (caught) {
     const error = caught instanceof z.ZodError ? fromZodError(caught) : asGatewayError(caught);
     code = error.gatewayCode;
@@ -176,7 +177,9 @@ export async function handleStreamCall(
       message: error.message,
       data: { code: error.code, httpStatus: http, gatewayCode: code, retryable, path: call },
     };
-    return Response.json({ error: { json: shape } }, { status: http });
+    const headers: HeadersInit =
+      code === 'RATE_LIMITED' ? { 'retry-after': String(FAIR_SHARE_RETRY_AFTER_S) } : {};
+    return Response.json({ error: { json: shape } }, { status: http, headers });
   } finally {
     logCall(ctx, { path: call, started, code });
   }

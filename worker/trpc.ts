@@ -3,6 +3,7 @@ import { GATEWAY_ERRORS, type GatewayCode, type GatewayErrorData, transformer } 
 import { logCall } from './call-log.ts';
 import type { GatewayContext } from './context.ts';
 import { GatewayError, gatewayCodeOfError, INTERNAL_MESSAGE, toGatewayError } from './errors.ts';
+import { withinFairShare } from './fair-share.ts';
 
 const t = initTRPC.context<GatewayContext>().create({
   transformer,
@@ -51,7 +52,7 @@ function rowCounts(data: unknown): { rowsRead: number; rowsWritten: number } | u
  * failure, a binding's error, a bug) leaves as a `GatewayError` with a code, converted here in one
  * place; and one structured log line per call, with no input in it (inputs hold data and SQL).
  */
-export const procedure = t.procedure.use(async ({ ctx, path, getRawInput, next }) => {
+const checkedAndLogged = t.procedure.use(async ({ ctx, path, getRawInput, next }) => {
   const started = Date.now();
   let code: GatewayCode | 'OK' = 'OK';
   let counts: ReturnType<typeof rowCounts>;
@@ -69,3 +70,6 @@ export const procedure = t.procedure.use(async ({ ctx, path, getRawInput, next }
     logCall(ctx, { path, started, code, ...counts });
   }
 });
+
+/** Every gateway procedure: the above, then the caller's fair share of calls (fair-share.ts). */
+export const procedure = checkedAndLogged.use(({ ctx, next }) => withinFairShare(ctx, next));
