@@ -18,6 +18,8 @@ export default defineConfig({
                 // Cases per procedure in test/worker/fuzz.test.ts (npm run fuzz sets more).
                 FUZZ_RUNS: process.env.FUZZ_RUNS ?? '8',
               },
+              // A small limit of its own for test/worker/scale-out.test.ts (wrangler.toml's is large).
+              ratelimits: { TEST_RATE_LIMIT: { namespace_id: '9001', simple: { limit: 5, period: 60 } } },
             },
           })),
         ],

@@ -7,6 +7,8 @@ declare global {
       TEST_MIGRATIONS: D1Migration[];
       /** Fuzzing cases per procedure (test/worker/fuzz.test.ts). */
       FUZZ_RUNS?: string;
+      /** A rate limiter of 5 calls a minute (test/worker/scale-out.test.ts). */
+      TEST_RATE_LIMIT: RateLimit;
     }
   }
 }

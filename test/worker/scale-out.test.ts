@@ -1,0 +1,319 @@
+import { env, SELF } from 'cloudflare:test';
+import { getRandom } from '@cloudflare/containers';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { createGatewayClient } from '../../shared/client.ts';
+import { CONTRACT_VERSION } from '../../shared/index.ts';
+import { CALL_HEADER, encodeCallHeader } from '../../shared/schemas/streams.ts';
+import {
+  DEV_CALLER_HEADER,
+  DEV_GATEWAY_PATH,
+  GATEWAY_HOST,
+  INSTANCE_HEADER,
+  SESSION_KEY_HEADER,
+  STREAM_LENGTH_HEADER,
+} from '../../shared/transport.ts';
+import { Backend } from '../../worker/container.ts';
+import type { Caller } from '../../worker/context.ts';
+import { callsInFlight } from '../../worker/fair-share.ts';
+import { handleGatewayRequest } from '../../worker/gateway.ts';
+import { chooseInstance, instanceCount, instanceName } from '../../worker/instances.ts';
+import { serveDevGateway } from '../../worker/local-session.ts';
+import { expectGatewayError, GATEWAY_URL, unique } from './helpers.ts';
+
+const withKey = (key?: string) =>
+  new Request('http://example.com/api/users', key ? { headers: { [SESSION_KEY_HEADER]: key } } : {});
+
+/** How many of the choices went to instances 0, 1 and 2. */
+const tally = (choices: number[]) => [0, 1, 2].map((i) => choices.filter((c) => c === i).length);
+
+describe('spreading /api/* over the container instances', () => {
+  it('uses the instance names that getRandom of @cloudflare/containers picks from', async () => {
+    const ours = new Set([0, 1, 2].map((i) => env.BACKEND.idFromName(instanceName(i)).toString()));
+    const picked = new Set<string>();
+    for (let i = 0; i < 60; i++) picked.add((await getRandom(env.BACKEND, 3)).id.toString());
+    expect(picked).toEqual(ours);
+  });
+
+  it('sends every request with one x-session-key to one instance, and spreads keys over all of them', () => {
+    const key = unique('session');
+    const chosen = new Set(Array.from({ length: 20 }, () => chooseInstance(withKey(key), 3)));
+    expect(chosen.size).toBe(1);
+    const counts = tally(Array.from({ length: 3000 }, (_, i) => chooseInstance(withKey(`user-${i}`), 3)));
+    for (const count of counts) expect(count).toBeGreaterThan(800);
+  });
+
+  it('moves only the keys of the removed instance when the count shrinks from 3 to 2', () => {
+    for (let i = 0; i < 500; i++) {
+      const before = chooseInstance(withKey(`user-${i}`), 3);
+      if (before < 2) expect(chooseInstance(withKey(`user-${i}`), 2)).toBe(before);
+    }
+  });
+
+  it('spreads requests without a key over every instance', () => {
+    const counts = tally(Array.from({ length: 3000 }, () => chooseInstance(withKey(), 3)));
+    for (const count of counts) expect(count).toBeGreaterThan(800);
+  });
+
+  it('takes the count from CONTAINER_INSTANCES and refuses one that is not a whole number of at least 1', () => {
+    expect(instanceCount(env)).toBe(3);
+    for (const bad of ['0', '-1', '1.5', 'three', '']) {
+      expect(() => instanceCount({ CONTAINER_INSTANCES: bad })).toThrow(/CONTAINER_INSTANCES/);
+    }
+  });
+
+  it('labels the JSON 503 of an instance it cannot start with that instance, the same one for a session key', async () => {
+    // No Docker here: every instance fails to start, as a broken one would.
+    const key = unique('session');
+    const answers = await Promise.all(
+      [1, 2, 3].map(() =>
+        SELF.fetch(withKey(key)).then(async (r) => [
+          r.status,
+          r.headers.get(INSTANCE_HEADER),
+          await r.json(),
+        ]),
+      ),
+    );
+    const expected = instanceName(chooseInstance(withKey(key), 3));
+    for (const answer of answers) {
+      expect(answer).toEqual([
+        503,
+        expected,
+        { error: 'the API container is not reachable; try again shortly' },
+      ]);
+    }
+    const anyInstance = await SELF.fetch('http://example.com/api/users');
+    expect(anyInstance.headers.get(INSTANCE_HEADER)).toMatch(/^instance-[0-2]$/);
+    await anyInstance.body?.cancel();
+  });
+});
+
+/** The typed client of one container instance, through the outbound handler as the platform calls it. */
+function instanceClient(containerId: string, workerEnv: Env, options: { retries?: number } = {}) {
+  const handler = Backend.outboundByHost?.[GATEWAY_HOST];
+  if (!handler) throw new Error('Backend has no outbound handler for the gateway host');
+  return createGatewayClient({
+    url: GATEWAY_URL,
+    retries: options.retries ?? 0,
+    fetch: ((input: RequestInfo | URL, init?: RequestInit) =>
+      handler(new Request(input, init), workerEnv, { containerId, className: 'Backend' })) as typeof fetch,
+  });
+}
+
+describe('each container instance is a caller of its own', () => {
+  afterEach(() => {
+    vi.restoreAllMocks();
+  });
+
+  it("gives each instance's container id to the gateway as its caller, in its answers and log lines", async () => {
+    const lines: string[] = [];
+    vi.spyOn(console, 'log').mockImplementation((line: string) => void lines.push(line));
+    const [a, b] = [unique('container-a'), unique('container-b')];
+    expect((await instanceClient(a, env).gateway.info.query()).caller).toEqual({
+      transport: 'outbound',
+      id: a,
+    });
+    expect((await instanceClient(b, env).gateway.info.query()).caller).toEqual({
+      transport: 'outbound',
+      id: b,
+    });
+    const callers = lines.map((line) => (JSON.parse(line) as { caller?: string }).caller);
+    expect(callers).toEqual([a, b]);
+  });
+
+  it("keeps each instance's KV and R2 writes under its own prefix when GATEWAY_KEY_PREFIX is set", async () => {
+    vi.spyOn(console, 'log').mockImplementation(() => {});
+    const confined = { ...env, GATEWAY_KEY_PREFIX: 'containers/{caller}/' };
+    const [a, b] = [unique('container-a'), unique('container-b')];
+    const [clientA, clientB] = [instanceClient(a, confined), instanceClient(b, confined)];
+    const [keyA, keyB] = [`containers/${a}/greeting`, `containers/${b}/greeting`];
+
+    await clientA.kv.put.mutate({ key: keyA, value: 'from a' });
+    await clientB.kv.put.mutate({ key: keyB, value: 'from b' });
+    await clientA.r2.put.mutate({ key: keyA, body: 'from a' });
+    expect(await env.KV.get(keyA)).toBe('from a');
+    expect(await env.KV.get(keyB)).toBe('from b');
+
+    await expectGatewayError(
+      clientA.kv.put.mutate({ key: keyB, value: 'a over b' }),
+      'FORBIDDEN',
+      new RegExp(`may only use keys under "containers/${a}/"`),
+    );
+    await expectGatewayError(clientB.r2.put.mutate({ key: `containers/${a}/other`, body: 'b' }), 'FORBIDDEN');
+    await expectGatewayError(clientB.kv.list.query({ prefix: `containers/${a}/` }), 'FORBIDDEN');
+    expect(await env.KV.get(keyB)).toBe('from b');
+    expect(await env.BUCKET.head(`containers/${a}/other`)).toBeNull();
+    // D1 is shared by all: the prefix is for KV and R2 only.
+    expect(await clientB.db.first.query({ sql: 'SELECT 1 AS one' })).toEqual({ one: 1 });
+  });
+
+  it('gives each local process the caller it names on the token route, and refuses a name that could leave its prefix', async () => {
+    const token = 'a'.repeat(64);
+    const devEnv = { ...env, GATEWAY_DEV_TOKEN: token };
+    const client = (name?: string) =>
+      createGatewayClient({
+        url: `http://127.0.0.1${DEV_GATEWAY_PATH}`,
+        token,
+        retries: 0,
+        fetch: ((input: RequestInfo | URL, init?: RequestInit) => {
+          const request = new Request(input, init);
+          if (name !== undefined) request.headers.set(DEV_CALLER_HEADER, name);
+          return serveDevGateway(request, devEnv);
+        }) as typeof fetch,
+      });
+    vi.spyOn(console, 'log').mockImplementation(() => {});
+    expect((await client('instance-2').gateway.info.query()).caller).toEqual({
+      transport: 'dev',
+      id: 'instance-2',
+    });
+    expect((await client().gateway.info.query()).caller).toEqual({ transport: 'dev', id: 'local-session' });
+    for (const bad of ['../instance-1', 'a/b', 'a.b', '', 'x'.repeat(65)]) {
+      // Refused before the gateway, in the shape of the route's other refusal (a wrong token).
+      const refused = await serveDevGateway(
+        new Request(`http://127.0.0.1${DEV_GATEWAY_PATH}/gateway.info`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${token}`, [DEV_CALLER_HEADER]: bad },
+        }),
+        devEnv,
+      );
+      expect(refused.status).toBe(400);
+      expect(await refused.json()).toMatchObject({ error: { data: { gatewayCode: 'BAD_INPUT' } } });
+    }
+  });
+});
+
+describe('fair share', () => {
+  /** A caller's typed client over the real handler, keeping each answer's headers. */
+  function callerClient(caller: Caller, workerEnv: Env, log: string[] = []) {
+    const answers: Response[] = [];
+    const client = createGatewayClient({
+      url: GATEWAY_URL,
+      retries: 0,
+      fetch: (async (input: RequestInfo | URL, init?: RequestInit) => {
+        const answer = await handleGatewayRequest(new Request(input, init), workerEnv, caller, {
+          log: (line) => log.push(line),
+        });
+        answers.push(answer.clone());
+        return answer;
+      }) as typeof fetch,
+    });
+    return { client, answers };
+  }
+
+  const slowRead = {
+    sql: 'WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n LIMIT 20000) SELECT count(*) AS c FROM n',
+  };
+
+  it('refuses the calls a caller has in flight over its limit with RATE_LIMITED and retry-after, while another caller is served', async () => {
+    const limited = { ...env, FAIR_SHARE_MAX_CONCURRENT: '2' };
+    const busy: Caller = { transport: 'outbound', id: unique('busy') };
+    const other: Caller = { transport: 'outbound', id: unique('other') };
+    const log: string[] = [];
+    const { client, answers } = callerClient(busy, limited, log);
+    const { client: otherClient } = callerClient(other, limited);
+
+    // Five reads in one tick: one HTTP request, all five in flight at once.
+    const [busyResults, otherResults] = await Promise.all([
+      Promise.allSettled(
+        Array.from({ length: 5 }, () => client.db.first.query({ ...slowRead, column: 'c' })),
+      ),
+      Promise.all([
+        otherClient.db.first.query({ ...slowRead, column: 'c' }),
+        otherClient.db.first.query({ ...slowRead, column: 'c' }),
+      ]),
+    ]);
+
+    expect(busyResults.filter((r) => r.status === 'fulfilled').map((r) => r.value)).toEqual([20000, 20000]);
+    const refused = busyResults.filter((r) => r.status === 'rejected');
+    expect(refused).toHaveLength(3);
+    for (const { reason } of refused) {
+      expect(reason.data).toMatchObject({ gatewayCode: 'RATE_LIMITED', retryable: true, httpStatus: 429 });
+      expect(reason.message).toMatch(/fair share: .* gateway calls in flight/);
+    }
+    expect(answers[0]?.headers.get('retry-after')).toBe('1');
+    expect(otherResults).toEqual([20000, 20000]);
+    // Each refusal has its log line, with the caller and the code.
+    const logged = log.map((line) => JSON.parse(line) as { caller: string; code: string });
+    expect(logged.filter((line) => line.code === 'RATE_LIMITED')).toHaveLength(3);
+    expect(new Set(logged.map((line) => line.caller))).toEqual(new Set([busy.id]));
+    expect(callsInFlight(busy)).toBe(0);
+    expect(callsInFlight(other)).toBe(0);
+  });
+
+  it("refuses a caller's calls over its calls per period (the Rate Limiting binding), while another caller is served", async () => {
+    // wrangler.toml's limiter is bound here; this test swaps in one of 5 calls a minute.
+    expect(env.CALLER_RATE_LIMIT).toBeDefined();
+    const limited = { ...env, CALLER_RATE_LIMIT: env.TEST_RATE_LIMIT };
+    const busy = callerClient({ transport: 'outbound', id: unique('busy') }, limited);
+    const other = callerClient({ transport: 'outbound', id: unique('other') }, limited);
+    const outcomes: string[] = [];
+    // One after another, so that only the period limit applies. Eleven: even if a minute's window
+    // turns over during the loop, two windows let at most ten through.
+    for (let i = 0; i < 11; i++) {
+      outcomes.push(
+        await busy.client.gateway.info.query().then(
+          () => 'OK',
+          (error: { data?: { gatewayCode?: string } }) => error.data?.gatewayCode ?? 'unknown',
+        ),
+      );
+    }
+    expect(outcomes.slice(0, 5)).toEqual(['OK', 'OK', 'OK', 'OK', 'OK']);
+    expect(outcomes).toContain('RATE_LIMITED');
+    expect(outcomes.filter((o) => o !== 'OK' && o !== 'RATE_LIMITED')).toEqual([]);
+    const refusal = busy.answers[outcomes.indexOf('RATE_LIMITED')];
+    expect(refusal?.status).toBe(429);
+    expect(refusal?.headers.get('retry-after')).toBe('1');
+    expect((await other.client.gateway.info.query()).caller.id).toMatch(/^other-/);
+  });
+
+  it('limits stream calls too: a second streamed put in flight is refused while the first one holds its slot', async () => {
+    const limited = { ...env, FAIR_SHARE_MAX_CONCURRENT: '1' };
+    const caller: Caller = { transport: 'outbound', id: unique('streamer') };
+    const key = unique('fair-stream');
+    const put = (body: ReadableStream<Uint8Array> | Uint8Array, length: number) =>
+      handleGatewayRequest(
+        new Request(`${GATEWAY_URL}/kv.putStream`, {
+          method: 'POST',
+          headers: {
+            [CALL_HEADER]: encodeCallHeader({ key }),
+            [STREAM_LENGTH_HEADER]: String(length),
+            'x-gateway-contract': CONTRACT_VERSION,
+            'content-type': 'application/octet-stream',
+          },
+          body,
+        }),
+        limited,
+        caller,
+        { log: () => {} },
+      );
+    let finish: (() => void) | undefined;
+    const held = new ReadableStream<Uint8Array>({
+      start(controller) {
+        controller.enqueue(new TextEncoder().encode('he'));
+        finish = () => {
+          controller.enqueue(new TextEncoder().encode('ld'));
+          controller.close();
+        };
+      },
+    });
+    const first = put(held, 4);
+    await vi.waitFor(() => expect(callsInFlight(caller)).toBe(1));
+    const second = await put(new TextEncoder().encode('next'), 4);
+    expect(second.status).toBe(429);
+    expect(second.headers.get('retry-after')).toBe('1');
+    expect(await second.json()).toMatchObject({ error: { json: { data: { gatewayCode: 'RATE_LIMITED' } } } });
+    finish?.();
+    expect((await first).status).toBe(200);
+    expect(await env.KV.get(key)).toBe('held');
+    expect(callsInFlight(caller)).toBe(0);
+  });
+
+  it('frees the slot of a call that failed, so that a caller is never locked out by its own errors', async () => {
+    const limited = { ...env, FAIR_SHARE_MAX_CONCURRENT: '1' };
+    const caller: Caller = { transport: 'outbound', id: unique('failing') };
+    const { client } = callerClient(caller, limited);
+    for (let i = 0; i < 3; i++)
+      await expectGatewayError(client.db.query.query({ sql: 'SELEC nonsense' }), 'SQL_ERROR');
+    expect(callsInFlight(caller)).toBe(0);
+    expect(await client.db.first.query({ sql: 'SELECT 1 AS one', column: 'one' })).toBe(1);
+  });
+});
