@@ -8,50 +8,92 @@ import { GatewayError } from './errors.ts';
  */
 export const FAIR_SHARE_RETRY_AFTER_S = 1;
 
-/** The configuration fair share reads; both are optional so that a Worker without them is unlimited. */
+/** The configuration fair share reads; all optional, so that a Worker without them is unlimited. */
 export interface FairShareEnv {
-  /** Calls one caller may have in flight in this isolate; unset or "0": no limit. */
+  /** Calls one caller may have running at once in this isolate; unset or "0": no limit. */
   FAIR_SHARE_MAX_CONCURRENT?: string | undefined;
+  /** How long a call over that limit may wait for one of its caller's slots, in ms; "0": not at all. */
+  FAIR_SHARE_MAX_WAIT_MS?: string | undefined;
   /** The Workers Rate Limiting binding: calls per caller per period, per Cloudflare location. */
   CALLER_RATE_LIMIT?: RateLimit | undefined;
 }
 
-// Calls in flight per caller, in this isolate only: isolates share no memory, and a count that had
-// to be shared would cost a round trip on every call's path.
-const inFlight = new Map<string, number>();
+/** A caller's calls in this isolate: how many run, and those waiting for a slot, oldest first. */
+interface Lane {
+  running: number;
+  waiting: (() => void)[];
+}
+
+// Per caller, in this isolate only: isolates share no memory, and a count that had to be shared
+// would cost a round trip on every call's path.
+const lanes = new Map<string, Lane>();
 
 function keyOf(caller: Caller): string {
   return `${caller.transport}:${caller.id}`;
 }
 
-function maxConcurrent(env: FairShareEnv): number {
-  const raw = env.FAIR_SHARE_MAX_CONCURRENT ?? '0';
-  const max = Number(raw);
-  if (!Number.isInteger(max) || max < 0) {
-    throw new Error(`FAIR_SHARE_MAX_CONCURRENT must be a whole number (0: no limit), not "${raw}"`);
+function wholeNumber(name: string, raw: string | undefined): number {
+  const value = Number(raw ?? '0');
+  if (!Number.isInteger(value) || value < 0) {
+    throw new Error(`${name} must be a whole number (0: none), not "${raw}"`);
   }
-  return max === 0 ? Number.POSITIVE_INFINITY : max;
+  return value;
 }
 
-/** How many of a caller's calls this isolate is serving now (for tests and logs). */
-export function callsInFlight(caller: Caller): number {
-  return inFlight.get(keyOf(caller)) ?? 0;
+/** How many of a caller's calls this isolate is running now, and how many wait (for tests and logs). */
+export function callsInFlight(caller: Caller): { running: number; waiting: number } {
+  const lane = lanes.get(keyOf(caller));
+  return { running: lane?.running ?? 0, waiting: lane?.waiting.length ?? 0 };
 }
 
-function release(key: string): void {
-  const left = (inFlight.get(key) ?? 1) - 1;
-  if (left > 0) inFlight.set(key, left);
-  else inFlight.delete(key);
+/** Takes a slot in the caller's lane, waiting up to `maxWaitMs` for one; false if none came. */
+function takeSlot(key: string, max: number, maxWaitMs: number): boolean | Promise<boolean> {
+  const lane = lanes.get(key) ?? { running: 0, waiting: [] };
+  lanes.set(key, lane);
+  if (lane.running < max) {
+    lane.running++;
+    return true;
+  }
+  if (maxWaitMs === 0) return false;
+  const { waiting } = lane;
+  return new Promise<boolean>((resolve) => {
+    // The slot is handed over by releaseSlot: `running` stays as it is.
+    const waiter = () => {
+      clearTimeout(timer);
+      resolve(true);
+    };
+    const timer = setTimeout(() => {
+      waiting.splice(waiting.indexOf(waiter), 1);
+      resolve(false);
+    }, maxWaitMs);
+    waiting.push(waiter);
+  });
+}
+
+function releaseSlot(key: string): void {
+  const lane = lanes.get(key);
+  if (!lane) return;
+  const next = lane.waiting.shift();
+  if (next) {
+    next();
+    return;
+  }
+  lane.running--;
+  if (lane.running <= 0) lanes.delete(key);
 }
 
 /**
- * Runs one gateway call within its caller's fair share, or refuses it with `RATE_LIMITED`
- * (retryable; `retry-after` on the answer): so that one busy or broken container instance cannot
- * take all of D1's capacity (one D1 database runs one query at a time) from the others.
+ * Runs one gateway call within its caller's fair share, so that one busy or broken container
+ * instance cannot take all of D1's capacity (one D1 database runs one query at a time) from the
+ * others. A call over its share is refused with `RATE_LIMITED` (retryable; `retry-after` on the
+ * answer).
  *
- * Two limits, per caller: the calls it has in flight in this isolate (`FAIR_SHARE_MAX_CONCURRENT`),
- * and its calls per period (`CALLER_RATE_LIMIT`, the Workers Rate Limiting binding, one count per
- * call). See docs/scale-out.md for what each counts and where its counters live.
+ * Two limits, per caller. Running calls, in this isolate (`FAIR_SHARE_MAX_CONCURRENT`): a call over
+ * it waits for one of its caller's own calls to end, first come first served, and is refused after
+ * `FAIR_SHARE_MAX_WAIT_MS`; so a burst from one instance queues here, behind its own calls, instead
+ * of in D1's one queue in front of everyone's. Calls per period (`CALLER_RATE_LIMIT`, the Workers
+ * Rate Limiting binding, one count per call): refused at once. See docs/scale-out.md for what each
+ * counts and where its counters live.
  *
  * @example
  * // A tRPC middleware, after the policy:
@@ -61,20 +103,25 @@ export async function withinFairShare<T>(
   ctx: { env: FairShareEnv; caller: Caller; resHeaders?: Headers | undefined },
   run: () => Promise<T>,
 ): Promise<T> {
-  const key = keyOf(ctx.caller);
+  const { env, caller } = ctx;
   const refuse = (why: string): never => {
     ctx.resHeaders?.set('retry-after', String(FAIR_SHARE_RETRY_AFTER_S));
-    throw new GatewayError('RATE_LIMITED', `fair share: ${ctx.caller.id} ${why}; retry shortly`);
+    throw new GatewayError('RATE_LIMITED', `fair share: ${caller.id} ${why}; retry shortly`);
   };
-  const running = inFlight.get(key) ?? 0;
-  const max = maxConcurrent(ctx.env);
-  if (running >= max) refuse(`has ${running} gateway calls in flight, the most one caller may have`);
-  inFlight.set(key, running + 1);
+  const key = keyOf(caller);
+  const max =
+    wholeNumber('FAIR_SHARE_MAX_CONCURRENT', env.FAIR_SHARE_MAX_CONCURRENT) || Number.POSITIVE_INFINITY;
+  const maxWaitMs = wholeNumber('FAIR_SHARE_MAX_WAIT_MS', env.FAIR_SHARE_MAX_WAIT_MS);
+  const limiter = env.CALLER_RATE_LIMIT;
+  if (limiter && !(await limiter.limit({ key })).success) refuse('is over its calls per period');
+  if (!(await takeSlot(key, max, maxWaitMs))) {
+    refuse(
+      `has ${max} gateway calls running, the most one caller may have, and waited ${maxWaitMs} ms for one to end`,
+    );
+  }
   try {
-    const limiter = ctx.env.CALLER_RATE_LIMIT;
-    if (limiter && !(await limiter.limit({ key })).success) refuse('is over its calls per period');
     return await run();
   } finally {
-    release(key);
+    releaseSlot(key);
   }
 }

@@ -199,44 +199,106 @@ describe('fair share', () => {
     return { client, answers };
   }
 
-  const slowRead = {
-    sql: 'WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n LIMIT 20000) SELECT count(*) AS c FROM n',
-  };
+  /** A streamed KV put whose body `finish()` ends: a call that holds its slot for as long as asked. */
+  function streamedPut(caller: Caller, workerEnv: Env, key: string) {
+    let finish = () => {};
+    const body = new ReadableStream<Uint8Array>({
+      start(controller) {
+        controller.enqueue(new TextEncoder().encode('he'));
+        finish = () => {
+          controller.enqueue(new TextEncoder().encode('ld'));
+          controller.close();
+        };
+      },
+    });
+    const answer = handleGatewayRequest(
+      new Request(`${GATEWAY_URL}/kv.putStream`, {
+        method: 'POST',
+        headers: {
+          [CALL_HEADER]: encodeCallHeader({ key }),
+          [STREAM_LENGTH_HEADER]: '4',
+          'x-gateway-contract': CONTRACT_VERSION,
+          'content-type': 'application/octet-stream',
+        },
+        body,
+      }),
+      workerEnv,
+      caller,
+      { log: () => {} },
+    );
+    return { answer, finish: () => finish() };
+  }
 
-  it('refuses the calls a caller has in flight over its limit with RATE_LIMITED and retry-after, while another caller is served', async () => {
-    const limited = { ...env, FAIR_SHARE_MAX_CONCURRENT: '2' };
+  const outcome = (call: Promise<unknown>) =>
+    call.then(
+      () => 'OK',
+      (error: { data?: { gatewayCode?: string } }) => error.data?.gatewayCode ?? String(error),
+    );
+  const idle = { running: 0, waiting: 0 };
+
+  it('refuses the calls a caller has running over its limit with RATE_LIMITED and retry-after, while another caller is served', async () => {
+    const limited = { ...env, FAIR_SHARE_MAX_CONCURRENT: '2', FAIR_SHARE_MAX_WAIT_MS: '0' };
     const busy: Caller = { transport: 'outbound', id: unique('busy') };
     const other: Caller = { transport: 'outbound', id: unique('other') };
     const log: string[] = [];
     const { client, answers } = callerClient(busy, limited, log);
     const { client: otherClient } = callerClient(other, limited);
+    const read = { sql: 'SELECT 1 AS one', column: 'one' };
 
-    // Five reads in one tick: one HTTP request, all five in flight at once.
-    const [busyResults, otherResults] = await Promise.all([
-      Promise.allSettled(
-        Array.from({ length: 5 }, () => client.db.first.query({ ...slowRead, column: 'c' })),
-      ),
-      Promise.all([
-        otherClient.db.first.query({ ...slowRead, column: 'c' }),
-        otherClient.db.first.query({ ...slowRead, column: 'c' }),
-      ]),
+    // Five reads in one tick: one HTTP request, all five running at once; and the other caller's two.
+    const [busyOutcomes, otherOutcomes] = await Promise.all([
+      Promise.all(Array.from({ length: 5 }, () => outcome(client.db.first.query(read)))),
+      Promise.all([outcome(otherClient.db.first.query(read)), outcome(otherClient.db.first.query(read))]),
     ]);
 
-    expect(busyResults.filter((r) => r.status === 'fulfilled').map((r) => r.value)).toEqual([20000, 20000]);
-    const refused = busyResults.filter((r) => r.status === 'rejected');
-    expect(refused).toHaveLength(3);
-    for (const { reason } of refused) {
-      expect(reason.data).toMatchObject({ gatewayCode: 'RATE_LIMITED', retryable: true, httpStatus: 429 });
-      expect(reason.message).toMatch(/fair share: .* gateway calls in flight/);
-    }
+    expect(busyOutcomes.sort()).toEqual(['OK', 'OK', 'RATE_LIMITED', 'RATE_LIMITED', 'RATE_LIMITED']);
+    expect(otherOutcomes).toEqual(['OK', 'OK']);
     expect(answers[0]?.headers.get('retry-after')).toBe('1');
-    expect(otherResults).toEqual([20000, 20000]);
+    type Item = { error?: { json: { message: string; data: unknown } } };
+    const items = (await answers[0]?.json()) as Item[] | undefined;
+    const refusal = items?.find((item) => item.error)?.error?.json;
+    expect(refusal?.message).toMatch(/fair share: busy-.* has 2 gateway calls running/);
+    expect(refusal?.data).toMatchObject({ gatewayCode: 'RATE_LIMITED', retryable: true, httpStatus: 429 });
     // Each refusal has its log line, with the caller and the code.
     const logged = log.map((line) => JSON.parse(line) as { caller: string; code: string });
     expect(logged.filter((line) => line.code === 'RATE_LIMITED')).toHaveLength(3);
     expect(new Set(logged.map((line) => line.caller))).toEqual(new Set([busy.id]));
-    expect(callsInFlight(busy)).toBe(0);
-    expect(callsInFlight(other)).toBe(0);
+    expect(callsInFlight(busy)).toEqual(idle);
+    expect(callsInFlight(other)).toEqual(idle);
+  });
+
+  it("lets a call over the limit wait for one of its caller's own calls to end, first come first served", async () => {
+    const limited = { ...env, FAIR_SHARE_MAX_CONCURRENT: '1', FAIR_SHARE_MAX_WAIT_MS: '5000' };
+    const caller: Caller = { transport: 'outbound', id: unique('queued') };
+    const { client } = callerClient(caller, limited);
+    const held = streamedPut(caller, limited, unique('held'));
+    await vi.waitFor(() => expect(callsInFlight(caller)).toEqual({ running: 1, waiting: 0 }));
+
+    const order: string[] = [];
+    const first = client.gateway.info.query().then(() => order.push('first'));
+    await vi.waitFor(() => expect(callsInFlight(caller)).toEqual({ running: 1, waiting: 1 }));
+    const second = client.gateway.info.query().then(() => order.push('second'));
+    await vi.waitFor(() => expect(callsInFlight(caller)).toEqual({ running: 1, waiting: 2 }));
+
+    held.finish();
+    expect((await held.answer).status).toBe(200);
+    await Promise.all([first, second]);
+    expect(order).toEqual(['first', 'second']);
+    expect(callsInFlight(caller)).toEqual(idle);
+  });
+
+  it('refuses a waiting call with RATE_LIMITED once it has waited FAIR_SHARE_MAX_WAIT_MS', async () => {
+    const limited = { ...env, FAIR_SHARE_MAX_CONCURRENT: '1', FAIR_SHARE_MAX_WAIT_MS: '50' };
+    const caller: Caller = { transport: 'outbound', id: unique('patient') };
+    const { client } = callerClient(caller, limited);
+    const held = streamedPut(caller, limited, unique('held'));
+    await vi.waitFor(() => expect(callsInFlight(caller).running).toBe(1));
+
+    await expectGatewayError(client.gateway.info.query(), 'RATE_LIMITED', /waited 50 ms/);
+    expect(callsInFlight(caller)).toEqual({ running: 1, waiting: 0 });
+    held.finish();
+    expect((await held.answer).status).toBe(200);
+    expect(callsInFlight(caller)).toEqual(idle);
   });
 
   it("refuses a caller's calls over its calls per period (the Rate Limiting binding), while another caller is served", async () => {
@@ -246,74 +308,57 @@ describe('fair share', () => {
     const busy = callerClient({ transport: 'outbound', id: unique('busy') }, limited);
     const other = callerClient({ transport: 'outbound', id: unique('other') }, limited);
     const outcomes: string[] = [];
-    // One after another, so that only the period limit applies. Eleven: even if a minute's window
-    // turns over during the loop, two windows let at most ten through.
-    for (let i = 0; i < 11; i++) {
-      outcomes.push(
-        await busy.client.gateway.info.query().then(
-          () => 'OK',
-          (error: { data?: { gatewayCode?: string } }) => error.data?.gatewayCode ?? 'unknown',
-        ),
-      );
-    }
+    // One after another. Eleven: even if a minute's window turns over during the loop, two windows
+    // let at most ten through.
+    for (let i = 0; i < 11; i++) outcomes.push(await outcome(busy.client.gateway.info.query()));
     expect(outcomes.slice(0, 5)).toEqual(['OK', 'OK', 'OK', 'OK', 'OK']);
     expect(outcomes).toContain('RATE_LIMITED');
     expect(outcomes.filter((o) => o !== 'OK' && o !== 'RATE_LIMITED')).toEqual([]);
     const refusal = busy.answers[outcomes.indexOf('RATE_LIMITED')];
     expect(refusal?.status).toBe(429);
     expect(refusal?.headers.get('retry-after')).toBe('1');
-    expect((await other.client.gateway.info.query()).caller.id).toMatch(/^other-/);
+    expect(await outcome(other.client.gateway.info.query())).toBe('OK');
   });
 
-  it('limits stream calls too: a second streamed put in flight is refused while the first one holds its slot', async () => {
-    const limited = { ...env, FAIR_SHARE_MAX_CONCURRENT: '1' };
+  it('limits stream calls too: a second streamed put is refused while the first one holds its slot', async () => {
+    const limited = { ...env, FAIR_SHARE_MAX_CONCURRENT: '1', FAIR_SHARE_MAX_WAIT_MS: '0' };
     const caller: Caller = { transport: 'outbound', id: unique('streamer') };
-    const key = unique('fair-stream');
-    const put = (body: ReadableStream<Uint8Array> | Uint8Array, length: number) =>
-      handleGatewayRequest(
-        new Request(`${GATEWAY_URL}/kv.putStream`, {
-          method: 'POST',
-          headers: {
-            [CALL_HEADER]: encodeCallHeader({ key }),
-            [STREAM_LENGTH_HEADER]: String(length),
-            'x-gateway-contract': CONTRACT_VERSION,
-            'content-type': 'application/octet-stream',
-          },
-          body,
-        }),
-        limited,
-        caller,
-        { log: () => {} },
-      );
-    let finish: (() => void) | undefined;
-    const held = new ReadableStream<Uint8Array>({
-      start(controller) {
-        controller.enqueue(new TextEncoder().encode('he'));
-        finish = () => {
-          controller.enqueue(new TextEncoder().encode('ld'));
-          controller.close();
-        };
-      },
+    const [firstKey, secondKey] = [unique('fair-stream'), unique('fair-stream')];
+    const first = streamedPut(caller, limited, firstKey);
+    await vi.waitFor(() => expect(callsInFlight(caller).running).toBe(1));
+    const second = streamedPut(caller, limited, secondKey);
+    second.finish();
+    const refused = await second.answer;
+    expect(refused.status).toBe(429);
+    expect(refused.headers.get('retry-after')).toBe('1');
+    expect(await refused.json()).toMatchObject({
+      error: { json: { data: { gatewayCode: 'RATE_LIMITED' } } },
     });
-    const first = put(held, 4);
-    await vi.waitFor(() => expect(callsInFlight(caller)).toBe(1));
-    const second = await put(new TextEncoder().encode('next'), 4);
-    expect(second.status).toBe(429);
-    expect(second.headers.get('retry-after')).toBe('1');
-    expect(await second.json()).toMatchObject({ error: { json: { data: { gatewayCode: 'RATE_LIMITED' } } } });
-    finish?.();
-    expect((await first).status).toBe(200);
-    expect(await env.KV.get(key)).toBe('held');
-    expect(callsInFlight(caller)).toBe(0);
+    first.finish();
+    expect((await first.answer).status).toBe(200);
+    expect(await env.KV.get(firstKey)).toBe('held');
+    expect(await env.KV.get(secondKey)).toBeNull();
+    expect(callsInFlight(caller)).toEqual(idle);
   });
 
   it('frees the slot of a call that failed, so that a caller is never locked out by its own errors', async () => {
-    const limited = { ...env, FAIR_SHARE_MAX_CONCURRENT: '1' };
+    const limited = { ...env, FAIR_SHARE_MAX_CONCURRENT: '1', FAIR_SHARE_MAX_WAIT_MS: '0' };
     const caller: Caller = { transport: 'outbound', id: unique('failing') };
     const { client } = callerClient(caller, limited);
-    for (let i = 0; i < 3; i++)
+    for (let i = 0; i < 3; i++) {
       await expectGatewayError(client.db.query.query({ sql: 'SELEC nonsense' }), 'SQL_ERROR');
-    expect(callsInFlight(caller)).toBe(0);
+    }
+    expect(callsInFlight(caller)).toEqual(idle);
     expect(await client.db.first.query({ sql: 'SELECT 1 AS one', column: 'one' })).toBe(1);
+  });
+
+  it('refuses to guess at a limit that is not a whole number', async () => {
+    const { client } = callerClient(
+      { transport: 'outbound', id: unique('misconfigured') },
+      { ...env, FAIR_SHARE_MAX_CONCURRENT: 'ten' },
+    );
+    vi.spyOn(console, 'error').mockImplementation(() => {});
+    await expectGatewayError(client.gateway.info.query(), 'INTERNAL');
+    vi.restoreAllMocks();
   });
 });
