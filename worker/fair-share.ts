@@ -10,10 +10,10 @@ export const FAIR_SHARE_RETRY_AFTER_S = 1;
 
 /** The configuration fair share reads; all optional, so that a Worker without them is unlimited. */
 export interface FairShareEnv {
-  /** Calls one caller may have running at once in this isolate; unset or "0": no limit. */
-  FAIR_SHARE_MAX_CONCURRENT?: string | undefined;
-  /** How long a call over that limit may wait for one of its caller's slots, in ms; "0": not at all. */
-  FAIR_SHARE_MAX_WAIT_MS?: string | undefined;
+  /** Calls one caller may have running at once in this isolate; unset or 0: no limit. */
+  FAIR_SHARE_MAX_CONCURRENT?: number | string | undefined;
+  /** How long a call over that limit may wait for one of its caller's slots, in ms; unset or 0: not at all. */
+  FAIR_SHARE_MAX_WAIT_MS?: number | string | undefined;
   /** The Workers Rate Limiting binding: calls per caller per period, per Cloudflare location. */
   CALLER_RATE_LIMIT?: RateLimit | undefined;
 }
@@ -32,10 +32,10 @@ function keyOf(caller: Caller): string {
   return `${caller.transport}:${caller.id}`;
 }
 
-function wholeNumber(name: string, raw: string | undefined): number {
-  const value = Number(raw ?? '0');
+function wholeNumber(name: string, raw: number | string | undefined): number {
+  const value = typeof raw === 'string' ? Number(raw.trim() || Number.NaN) : (raw ?? 0);
   if (!Number.isInteger(value) || value < 0) {
-    throw new Error(`${name} must be a whole number (0: none), not "${raw}"`);
+    throw new Error(`${name} must be a whole number (0: none), not ${JSON.stringify(raw)}`);
   }
   return value;
 }

@@ -16,11 +16,11 @@ export function instanceName(index: number): string {
 }
 
 /** `CONTAINER_INSTANCES` from wrangler.toml: how many instances `/api/*` is spread over. */
-export function instanceCount(env: Pick<WorkerEnv, 'CONTAINER_INSTANCES'>): number {
-  const raw = env.CONTAINER_INSTANCES ?? '1';
-  const count = Number(raw);
+export function instanceCount(env: { CONTAINER_INSTANCES?: number | string | undefined }): number {
+  const raw = env.CONTAINER_INSTANCES ?? 1;
+  const count = typeof raw === 'number' ? raw : Number(raw.trim() || Number.NaN);
   if (!Number.isInteger(count) || count < 1) {
-    throw new Error(`CONTAINER_INSTANCES must be a whole number of at least 1, not "${raw}"`);
+    throw new Error(`CONTAINER_INSTANCES must be a whole number of at least 1, not ${JSON.stringify(raw)}`);
   }
   return count;
 }

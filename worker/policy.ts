@@ -46,16 +46,19 @@ export function confineKeys(prefixFor: (caller: Caller) => string): Policy {
   };
 }
 
+/** The key prefix `CONFINE_KEYS_TO_CALLER` keeps a caller to (it learns its id from `gateway.info`). */
+export function callerKeyPrefix(caller: Caller): string {
+  return `callers/${caller.id}/`;
+}
+
 /**
- * The policy wrangler.toml asks for: `confineKeys` when `GATEWAY_KEY_PREFIX` is set (its `{caller}`
- * replaced by each caller's id, so that each container instance keeps to keys of its own), else
+ * The policy wrangler.toml asks for: with `CONFINE_KEYS_TO_CALLER`, `confineKeys` to
+ * `callers/<caller id>/`, so that each container instance keeps to KV and R2 keys of its own; else
  * `allowAll`. Every transport uses it.
  *
  * @example
- * // wrangler.toml: GATEWAY_KEY_PREFIX = "containers/{caller}/"
  * handleGatewayRequest(request, env, caller, { policy: policyFor(env) });
  */
-export function policyFor(env: { GATEWAY_KEY_PREFIX?: string | undefined }): Policy {
-  const template = env.GATEWAY_KEY_PREFIX;
-  return template ? confineKeys((caller) => template.replaceAll('{caller}', caller.id)) : allowAll;
+export function policyFor(env: { CONFINE_KEYS_TO_CALLER?: boolean | undefined }): Policy {
+  return env.CONFINE_KEYS_TO_CALLER === true ? confineKeys(callerKeyPrefix) : allowAll;
 }

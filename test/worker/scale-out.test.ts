@@ -56,7 +56,8 @@ describe('spreading /api/* over the container instances', () => {
 
   it('takes the count from CONTAINER_INSTANCES and refuses one that is not a whole number of at least 1', () => {
     expect(instanceCount(env)).toBe(3);
-    for (const bad of ['0', '-1', '1.5', 'three', '']) {
+    expect(instanceCount({ CONTAINER_INSTANCES: '2' })).toBe(2);
+    for (const bad of [0, -1, 1.5, 'three', '']) {
       expect(() => instanceCount({ CONTAINER_INSTANCES: bad })).toThrow(/CONTAINER_INSTANCES/);
     }
   });
@@ -120,12 +121,12 @@ describe('each container instance is a caller of its own', () => {
     expect(callers).toEqual([a, b]);
   });
 
-  it("keeps each instance's KV and R2 writes under its own prefix when GATEWAY_KEY_PREFIX is set", async () => {
+  it("keeps each instance's KV and R2 writes under its own prefix when CONFINE_KEYS_TO_CALLER is set", async () => {
     vi.spyOn(console, 'log').mockImplementation(() => {});
-    const confined = { ...env, GATEWAY_KEY_PREFIX: 'containers/{caller}/' };
+    const confined = { ...env, CONFINE_KEYS_TO_CALLER: true };
     const [a, b] = [unique('container-a'), unique('container-b')];
     const [clientA, clientB] = [instanceClient(a, confined), instanceClient(b, confined)];
-    const [keyA, keyB] = [`containers/${a}/greeting`, `containers/${b}/greeting`];
+    const [keyA, keyB] = [`callers/${a}/greeting`, `callers/${b}/greeting`];
 
     await clientA.kv.put.mutate({ key: keyA, value: 'from a' });
     await clientB.kv.put.mutate({ key: keyB, value: 'from b' });
@@ -136,12 +137,12 @@ describe('each container instance is a caller of its own', () => {
     await expectGatewayError(
       clientA.kv.put.mutate({ key: keyB, value: 'a over b' }),
       'FORBIDDEN',
-      new RegExp(`may only use keys under "containers/${a}/"`),
+      new RegExp(`may only use keys under "callers/${a}/"`),
     );
-    await expectGatewayError(clientB.r2.put.mutate({ key: `containers/${a}/other`, body: 'b' }), 'FORBIDDEN');
-    await expectGatewayError(clientB.kv.list.query({ prefix: `containers/${a}/` }), 'FORBIDDEN');
+    await expectGatewayError(clientB.r2.put.mutate({ key: `callers/${a}/other`, body: 'b' }), 'FORBIDDEN');
+    await expectGatewayError(clientB.kv.list.query({ prefix: `callers/${a}/` }), 'FORBIDDEN');
     expect(await env.KV.get(keyB)).toBe('from b');
-    expect(await env.BUCKET.head(`containers/${a}/other`)).toBeNull();
+    expect(await env.BUCKET.head(`callers/${a}/other`)).toBeNull();
     // D1 is shared by all: the prefix is for KV and R2 only.
     expect(await clientB.db.first.query({ sql: 'SELECT 1 AS one' })).toEqual({ one: 1 });
   });
@@ -237,7 +238,7 @@ describe('fair share', () => {
   const idle = { running: 0, waiting: 0 };
 
   it('refuses the calls a caller has running over its limit with RATE_LIMITED and retry-after, while another caller is served', async () => {
-    const limited = { ...env, FAIR_SHARE_MAX_CONCURRENT: '2', FAIR_SHARE_MAX_WAIT_MS: '0' };
+    const limited = { ...env, FAIR_SHARE_MAX_CONCURRENT: 2, FAIR_SHARE_MAX_WAIT_MS: 0 };
     const busy: Caller = { transport: 'outbound', id: unique('busy') };
     const other: Caller = { transport: 'outbound', id: unique('other') };
     const log: string[] = [];
@@ -268,7 +269,7 @@ describe('fair share', () => {
   });
 
   it("lets a call over the limit wait for one of its caller's own calls to end, first come first served", async () => {
-    const limited = { ...env, FAIR_SHARE_MAX_CONCURRENT: '1', FAIR_SHARE_MAX_WAIT_MS: '5000' };
+    const limited = { ...env, FAIR_SHARE_MAX_CONCURRENT: 1, FAIR_SHARE_MAX_WAIT_MS: 5000 };
     const caller: Caller = { transport: 'outbound', id: unique('queued') };
     const { client } = callerClient(caller, limited);
     const held = streamedPut(caller, limited, unique('held'));
@@ -288,7 +289,7 @@ describe('fair share', () => {
   });
 
   it('refuses a waiting call with RATE_LIMITED once it has waited FAIR_SHARE_MAX_WAIT_MS', async () => {
-    const limited = { ...env, FAIR_SHARE_MAX_CONCURRENT: '1', FAIR_SHARE_MAX_WAIT_MS: '50' };
+    const limited = { ...env, FAIR_SHARE_MAX_CONCURRENT: 1, FAIR_SHARE_MAX_WAIT_MS: 50 };
     const caller: Caller = { transport: 'outbound', id: unique('patient') };
     const { client } = callerClient(caller, limited);
     const held = streamedPut(caller, limited, unique('held'));
@@ -321,7 +322,7 @@ describe('fair share', () => {
   });
 
   it('limits stream calls too: a second streamed put is refused while the first one holds its slot', async () => {
-    const limited = { ...env, FAIR_SHARE_MAX_CONCURRENT: '1', FAIR_SHARE_MAX_WAIT_MS: '0' };
+    const limited = { ...env, FAIR_SHARE_MAX_CONCURRENT: 1, FAIR_SHARE_MAX_WAIT_MS: 0 };
     const caller: Caller = { transport: 'outbound', id: unique('streamer') };
     const [firstKey, secondKey] = [unique('fair-stream'), unique('fair-stream')];
     const first = streamedPut(caller, limited, firstKey);
@@ -342,7 +343,7 @@ describe('fair share', () => {
   });
 
   it('frees the slot of a call that failed, so that a caller is never locked out by its own errors', async () => {
-    const limited = { ...env, FAIR_SHARE_MAX_CONCURRENT: '1', FAIR_SHARE_MAX_WAIT_MS: '0' };
+    const limited = { ...env, FAIR_SHARE_MAX_CONCURRENT: 1, FAIR_SHARE_MAX_WAIT_MS: 0 };
     const caller: Caller = { transport: 'outbound', id: unique('failing') };
     const { client } = callerClient(caller, limited);
     for (let i = 0; i < 3; i++) {
@@ -355,7 +356,7 @@ describe('fair share', () => {
   it('refuses to guess at a limit that is not a whole number', async () => {
     const { client } = callerClient(
       { transport: 'outbound', id: unique('misconfigured') },
-      { ...env, FAIR_SHARE_MAX_CONCURRENT: 'ten' },
+      { ...env, FAIR_SHARE_MAX_CONCURRENT: 'ten' as unknown as number },
     );
     vi.spyOn(console, 'error').mockImplementation(() => {});
     await expectGatewayError(client.gateway.info.query(), 'INTERNAL');
