@@ -112,6 +112,9 @@ export async function withinFairShare<T>(
   const max =
     wholeNumber('FAIR_SHARE_MAX_CONCURRENT', env.FAIR_SHARE_MAX_CONCURRENT) || Number.POSITIVE_INFINITY;
   const maxWaitMs = wholeNumber('FAIR_SHARE_MAX_WAIT_MS', env.FAIR_SHARE_MAX_WAIT_MS);
+  // Awaited: the binding keeps its counters on the Worker's machine, so on Cloudflare this is no
+  // network round trip (miniflare's takes ~1 ms). Not awaiting would need the verdict to outlive a
+  // call that has already answered.
   const limiter = env.CALLER_RATE_LIMIT;
   if (limiter && !(await limiter.limit({ key })).success) refuse('is over its calls per period');
   if (!(await takeSlot(key, max, maxWaitMs))) {

@@ -30,6 +30,8 @@ let state: string;
 const token = randomBytes(32).toString('hex');
 /** The gateway log lines of the Worker, parsed. */
 const calls: { caller: string; path: string; code: string }[] = [];
+/** The instances the Worker could not reach (its `container_unreachable` lines). */
+const unreachable: string[] = [];
 const api = (pathname: string) => new URL(pathname, session.url);
 const domain = () => `${randomUUID().slice(0, 8)}.test`;
 
@@ -101,6 +103,7 @@ beforeAll(async () => {
     },
     workerLog: (level, message) => {
       if (message.includes('"gateway.call"')) calls.push(JSON.parse(message));
+      else if (message.includes('"container_unreachable"')) unreachable.push(JSON.parse(message).instance);
       else if (level === 'error') console.error(message);
     },
   });
@@ -162,6 +165,10 @@ describe('three container instances behind one Worker', () => {
     const failed = answers.filter((a) => a.status !== 201);
     expect(failed.length).toBeGreaterThan(0);
     expect(new Set(failed.map((a) => a.instance))).toEqual(new Set(['instance-1']));
+    expect(failed.map((a) => a.body)).toEqual(
+      failed.map(() => ({ error: 'the API container is not reachable; try again shortly' })),
+    );
+    expect(new Set(unreachable)).toEqual(new Set(['instance-1']));
     // The others kept serving after the kill.
     const late = answers.slice(120);
     for (const name of ['instance-0', 'instance-2']) {
