@@ -17,9 +17,9 @@ afterEach(() => {
   for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
 });
 
-function runStart(env: Record<string, string>) {
+function runStart(env: Record<string, string>, args: string[] = []) {
   let output = '';
-  start = spawn(process.execPath, [path.join(ROOT, 'scripts', 'start.ts')], {
+  start = spawn(process.execPath, [path.join(ROOT, 'scripts', 'start.ts'), ...args], {
     cwd: ROOT,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -82,6 +82,44 @@ describe('npm start', () => {
       expect(await isListening(containerPort)).toBe(false);
     },
   );
+
+  it('starts three container processes with --instances 3, spreads /api/* over them, and SIGINT stops them all', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'binding-gateway-start-'));
+    dirs.push(dir);
+    const port = await freePort();
+    // Three consecutive ports from a free one: the start fails loudly if one of the others is taken.
+    const containerPort = await freePort();
+    const { child, output } = runStart(
+      {
+        PORT: String(port),
+        CONTAINER_PORT: String(containerPort),
+        DEV_VARS: path.join(dir, '.dev.vars'),
+        PERSIST_TO: path.join(dir, 'state'),
+      },
+      ['--instances', '3'],
+    );
+    await vi.waitFor(() => expect(output()).toContain('Local session ready'), {
+      timeout: 60_000,
+      interval: 200,
+    });
+    expect(output()).toContain(`3 container instances (ports ${containerPort}–${containerPort + 2})`);
+    for (const offset of [0, 1, 2]) expect(await isListening(containerPort + offset)).toBe(true);
+
+    const served = new Set<string | null>();
+    for (let i = 0; i < 30 && served.size < 3; i++) {
+      const response = await fetch(`http://127.0.0.1:${port}/api/users`);
+      expect(response.status).toBe(200);
+      served.add(response.headers.get('x-container-instance'));
+    }
+    expect(served).toEqual(new Set(['instance-0', 'instance-1', 'instance-2']));
+
+    const started = descendants(child.pid as number);
+    child.kill('SIGINT');
+    const [code] = (await once(child, 'exit')) as [number | null];
+    expect(code).toBe(0);
+    await vi.waitFor(() => expect(started.filter(isAlive).map(commandLine)).toEqual([]), { timeout: 5_000 });
+    for (const offset of [0, 1, 2]) expect(await isListening(containerPort + offset)).toBe(false);
+  });
 
   it('refuses to start with a GATEWAY_DEV_TOKEN shorter than 32 characters', async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'binding-gateway-start-'));
