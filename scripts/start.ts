@@ -55,7 +55,8 @@ function loadDevVars(): { token: string; containerPort: number } {
       `GATEWAY_DEV_TOKEN in ${devVarsPath} is shorter than ${DEV_TOKEN_MIN_LENGTH} characters; remove it and a new one is made`,
     );
   }
-  const containerUrl = new URL(vars.CONTAINER_DEV_URL);
+  // The first instance's URL; the others take the ports after it (--instances).
+  const containerUrl = new URL(vars.CONTAINER_DEV_URL.split(',')[0]?.trim() ?? '');
   if (containerUrl.hostname !== '127.0.0.1' && containerUrl.hostname !== 'localhost') {
     throw new Error(`CONTAINER_DEV_URL must point at this machine (127.0.0.1), not ${containerUrl.host}`);
   }
