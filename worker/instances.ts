@@ -9,7 +9,7 @@ import { forwardToDevContainer } from './local-session.ts';
  * itself and gets the instance with `getContainer`, because it needs to know which one it picked:
  * for sticky requests, for the local session's processes and for the `x-container-instance` header.
  * Keeping getRandom's names means code that calls getRandom reaches the same instances
- * (test/worker/instances.test.ts checks that the names still agree).
+ * (test/worker/scale-out.test.ts checks that the names still agree).
  */
 export function instanceName(index: number): string {
   return `instance-${index}`;
