@@ -28,6 +28,10 @@ export default defineConfig({
         },
       },
       {
+        // The repository itself, in Node: the lockfile serves every platform, the imports form no circle.
+        test: { name: 'repo', environment: 'node', include: ['test/repo/**/*.test.ts'] },
+      },
+      {
         // Tier (b): the Worker under wrangler's dev server and the container as a Node process.
         test: {
           name: 'e2e',
