@@ -2,6 +2,7 @@ import { env } from 'cloudflare:test';
 import type { TRPCClient } from '@trpc/client';
 import type { AnyTRPCRouter } from '@trpc/server';
 import { fetchRequestHandler } from '@trpc/server/adapters/fetch';
+import { Hono } from 'hono';
 import { describe, expect, expectTypeOf, it } from 'vitest';
 import { z } from 'zod';
 import { createGatewayClient } from '../../shared/client.ts';
@@ -20,10 +21,33 @@ import type { Caller, GatewayContext } from '../../worker/context.ts';
 import { once } from '../../worker/idempotency.ts';
 import { allowAll } from '../../worker/policy.ts';
 import { procedure, router } from '../../worker/trpc.ts';
+import { NOTES_MIGRATION, notesRoutes } from './fixtures/notes.ts';
 import { expectGatewayError, GATEWAY_URL, gateway, gatewayFetch, unique } from './helpers.ts';
 
-// The walkthroughs in docs/ (adding-a-procedure.md, adding-a-binding.md), done for real. The code
-// blocks of adding-a-procedure.md are this file's code, word for word (test/repo/docs.test.ts checks).
+// The walkthroughs in docs/ (adding-a-procedure.md, adding-a-binding.md) and the README's tour, done
+// for real. The code blocks of adding-a-procedure.md are this file's code, word for word, and the
+// tour's are fixtures/notes.ts (test/repo/docs.test.ts checks both).
+
+// ── The README's tour: a table and a handler ────────────────────────────────────────────────────
+
+describe('the README tour', () => {
+  it('serves a new table through a container handler written against env.DB', async () => {
+    await env.DB.exec('DROP TABLE IF EXISTS notes');
+    await env.DB.exec(NOTES_MIGRATION.trim());
+    const gw = createGatewayEnv({ url: GATEWAY_URL, fetch: gatewayFetch as typeof fetch });
+    const app = new Hono().route('/api/notes', notesRoutes(gw));
+    const created = await app.request('/api/notes', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ body: 'hello' }),
+    });
+    expect(created.status).toBe(201);
+    const { note } = (await created.json()) as { note: unknown };
+    expect(note).toEqual({ id: expect.any(Number), body: 'hello' });
+    const listed = await app.request('/api/notes');
+    expect(await listed.json()).toEqual({ notes: [note] });
+  });
+});
 
 // ── Adding a procedure ──────────────────────────────────────────────────────────────────────────
 // A real change edits shared/limits.ts, shared/schemas/kv.ts, shared/router-type.ts and
