@@ -9,20 +9,20 @@ import { createGatewayClient } from '../../shared/client.ts';
 import { createGatewayEnv } from '../../shared/env/index.ts';
 import {
   GATEWAY_BINDINGS,
-  IdempotencyKey,
   KvBinding,
   KvKey,
   type Mutation,
   type Query,
   type RouterOf,
 } from '../../shared/index.ts';
+import { afterAnswer } from '../../worker/after.ts';
 import { kvBinding } from '../../worker/bindings.ts';
 import type { Caller, GatewayContext } from '../../worker/context.ts';
-import { once } from '../../worker/idempotency.ts';
+import { checkCallerWaits } from '../../worker/idempotency.ts';
 import { allowAll } from '../../worker/policy.ts';
 import { procedure, router } from '../../worker/trpc.ts';
 import { NOTES_MIGRATION, notesRoutes } from './fixtures/notes.ts';
-import { expectGatewayError, GATEWAY_URL, gateway, gatewayFetch, unique } from './helpers.ts';
+import { expectGatewayError, GATEWAY_URL, gateway, gatewayFetch, unique, waitUntil } from './helpers.ts';
 
 // The walkthroughs in docs/ (adding-a-procedure.md, adding-a-binding.md) and the README's tour, done
 // for real. The code blocks of adding-a-procedure.md are this file's code, word for word, and the
@@ -72,7 +72,6 @@ const kv = {
     input: z.object({
       binding: KvBinding,
       keys: z.array(KvKey).min(1).max(KV_MAX_BULK_GET_KEYS),
-      idempotencyKey: IdempotencyKey,
     }),
     output: z.void(),
   },
@@ -100,10 +99,9 @@ const kvRouter = router({
     .input(kv.deleteMany.input)
     .output(kv.deleteMany.output)
     .mutation(async ({ input, ctx }) => {
-      await once(ctx, 'kv.deleteMany', input.idempotencyKey, async () => {
-        const namespace = kvBinding(ctx.env, input.binding);
-        await Promise.all(input.keys.map((key) => namespace.delete(key)));
-      });
+      checkCallerWaits(ctx);
+      const namespace = kvBinding(ctx.env, input.binding);
+      await Promise.all(input.keys.map((key) => namespace.delete(key)));
     }),
 });
 
@@ -112,8 +110,26 @@ type WalkthroughRouter = RouterOf<Procedures>;
 
 const caller: Caller = { transport: 'test', id: 'walkthrough' };
 
+/** A context of the shape worker/gateway.ts makes for each request. */
+function contextFor(signal: AbortSignal, resHeaders = new Headers()): GatewayContext {
+  return {
+    env,
+    caller,
+    d1Session: undefined,
+    d1Sessions: new Map(),
+    resHeaders,
+    batchedReads: 0,
+    readBatches: new Map(),
+    requestId: crypto.randomUUID(),
+    policy: allowAll,
+    log: () => {},
+    after: afterAnswer(waitUntil),
+    signal,
+  };
+}
+
 // worker/gateway.ts serves the one appRouter; this serves the fixture router with the same tRPC setup
-// (worker/trpc.ts: transformer, error shape, policy, log line) and a context of the same shape.
+// (worker/trpc.ts: transformer, error shape, policy, log line) and that context.
 function serve(served: AnyTRPCRouter): typeof fetch {
   return async (input, init) => {
     const request = new Request(input, init);
@@ -122,19 +138,7 @@ function serve(served: AnyTRPCRouter): typeof fetch {
       req: request,
       router: served,
       allowMethodOverride: true,
-      createContext: ({ resHeaders }): GatewayContext => ({
-        env,
-        caller,
-        d1Session: undefined,
-        d1Sessions: new Map(),
-        resHeaders,
-        batchedReads: 0,
-        readBatches: new Map(),
-        requestId: crypto.randomUUID(),
-        policy: allowAll,
-        log: () => {},
-        signal: request.signal,
-      }),
+      createContext: ({ resHeaders }) => contextFor(request.signal, resHeaders),
     });
   };
 }
@@ -182,22 +186,21 @@ describe('the walkthrough for adding a procedure', () => {
     await expectGatewayError(client.kv.getMany.query({ keys: tooMany }), 'LIMIT_EXCEEDED');
   });
 
-  it('runs a write once per idempotency key, which the client adds to every mutation', async () => {
-    const [a, b] = [unique('a'), unique('b')];
+  it('deletes several keys in one call, missing ones too, and answers void', async () => {
+    const [a, b, missing] = [unique('a'), unique('b'), unique('missing')];
     await env.KV.put(a, 'one');
     await env.KV.put(b, 'two');
-    const idempotencyKey = unique('delete');
-    await client.kv.deleteMany.mutate({ keys: [a, b], idempotencyKey });
+    expect(await client.kv.deleteMany.mutate({ keys: [a, b, missing] })).toBeUndefined();
     expect(await env.KV.get(a)).toBeNull();
     expect(await env.KV.get(b)).toBeNull();
-    // The key is recorded: a repeat answers from the record and deletes nothing put since.
-    await env.KV.put(a, 'again');
-    await client.kv.deleteMany.mutate({ keys: [a], idempotencyKey });
-    expect(await env.KV.get(a)).toBe('again');
-    const recorded = await env.DB.prepare('SELECT path FROM _gateway_idempotency WHERE key = ?')
-      .bind(idempotencyKey)
-      .first<{ path: string }>();
-    expect(recorded?.path).toBe('kv.deleteMany');
+  });
+
+  it('starts no write for a caller that has gone', async () => {
+    const key = unique('kept');
+    await env.KV.put(key, 'still here');
+    const gone = walkthroughRouter.createCaller(contextFor(AbortSignal.abort()));
+    await expect(gone.kv.deleteMany({ keys: [key] })).rejects.toMatchObject({ gatewayCode: 'CANCELLED' });
+    expect(await env.KV.get(key)).toBe('still here');
   });
 });
 
