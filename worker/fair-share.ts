@@ -1,4 +1,4 @@
-import type { Caller } from './context.ts';
+import type { Caller } from './caller.ts';
 import { GatewayError } from './errors.ts';
 
 /**

@@ -1,7 +1,10 @@
+import { waitUntil } from 'cloudflare:workers';
 import { fetchRequestHandler } from '@trpc/server/adapters/fetch';
-import { CONTRACT_VERSION, GATEWAY_MAX_BATCH_SIZE } from '../shared/index.ts';
+import { GATEWAY_MAX_BATCH_SIZE } from '../shared/index.ts';
 import { CONTRACT_HEADER, D1_SESSION_HEADER, GATEWAY_PATH, REQUEST_ID_HEADER } from '../shared/transport.ts';
+import { afterAnswer } from './after.ts';
 import type { Caller } from './context.ts';
+import { checkContractVersion } from './contract-version.ts';
 import { GatewayError, gatewayCodeOfError } from './errors.ts';
 import { readGuardedBody } from './guards.ts';
 import { allowAll, type Policy } from './policy.ts';
@@ -16,19 +19,15 @@ export interface GatewayOptions {
   policy?: Policy;
   /** Where the one structured line per call goes; `console.log` (Workers Logs) by default. */
   log?: (line: string) => void;
+  /**
+   * Keeps the Worker alive for what runs after the answer (the log lines, idempotency records): the
+   * request's `ctx.waitUntil`, or by default `waitUntil` from `cloudflare:workers` (the outbound
+   * handler is given no context of its own).
+   */
+  waitUntil?: (promise: Promise<unknown>) => void;
 }
 
 const REQUEST_ID = /^[\w.:-]{1,128}$/;
-
-/** A client that says nothing (curl, a test) is served; one built on another contract is not. */
-export function checkContractVersion(version: string | null): void {
-  if (version !== null && version !== CONTRACT_VERSION) {
-    throw new GatewayError(
-      'VERSION_MISMATCH',
-      `the client was built for contract ${version}; this gateway serves ${CONTRACT_VERSION}: deploy them together`,
-    );
-  }
-}
 
 /**
  * Serves one gateway request for a caller the transport has already identified. Every transport
@@ -46,8 +45,14 @@ export async function handleGatewayRequest(
   request: Request,
   env: Env,
   caller: Caller,
-  { endpoint = GATEWAY_PATH, policy = allowAll, log = console.log }: GatewayOptions = {},
+  {
+    endpoint = GATEWAY_PATH,
+    policy = allowAll,
+    log = console.log,
+    waitUntil: keepAlive = waitUntil,
+  }: GatewayOptions = {},
 ): Promise<Response> {
+  const after = afterAnswer(keepAlive);
   const sent = request.headers.get(REQUEST_ID_HEADER);
   const requestId = sent && REQUEST_ID.test(sent) ? sent : crypto.randomUUID();
   const stream = streamCallOf(new URL(request.url).pathname, endpoint);
@@ -58,6 +63,7 @@ export async function handleGatewayRequest(
       caller,
       policy,
       log,
+      after,
       requestId,
       signal: request.signal,
       version: request.headers.get(CONTRACT_HEADER),
@@ -104,6 +110,7 @@ export async function handleGatewayRequest(
         requestId,
         policy,
         log,
+        after,
         signal: request.signal,
       };
     },

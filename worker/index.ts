@@ -12,9 +12,9 @@ export { Backend } from './container.ts';
  * (local-session.ts).
  */
 export default {
-  async fetch(request, env) {
+  async fetch(request, env, ctx) {
     const { pathname } = new URL(request.url);
-    if (isDevGatewayPath(pathname)) return serveDevGateway(request, env);
+    if (isDevGatewayPath(pathname)) return serveDevGateway(request, env, ctx);
     if (pathname !== '/api' && !pathname.startsWith('/api/'))
       return new Response('Not found', { status: 404 });
     return serveApi(request, env);

@@ -12,13 +12,13 @@ import {
   SESSION_KEY_HEADER,
   STREAM_LENGTH_HEADER,
 } from '../../shared/transport.ts';
+import type { Caller } from '../../worker/caller.ts';
 import { Backend } from '../../worker/container.ts';
-import type { Caller } from '../../worker/context.ts';
 import { callsInFlight } from '../../worker/fair-share.ts';
 import { handleGatewayRequest } from '../../worker/gateway.ts';
 import { chooseInstance, instanceCount, instanceName } from '../../worker/instances.ts';
 import { serveDevGateway } from '../../worker/local-session.ts';
-import { expectGatewayError, GATEWAY_URL, unique } from './helpers.ts';
+import { expectGatewayError, GATEWAY_URL, settled, unique, waitUntil } from './helpers.ts';
 
 const withKey = (key?: string) =>
   new Request('http://example.com/api/users', key ? { headers: { [SESSION_KEY_HEADER]: key } } : {});
@@ -117,8 +117,11 @@ describe('each container instance is a caller of its own', () => {
       transport: 'outbound',
       id: b,
     });
-    const callers = lines.map((line) => (JSON.parse(line) as { caller?: string }).caller);
-    expect(callers).toEqual([a, b]);
+    // The outbound handler writes its log lines after the answer (waitUntil of cloudflare:workers).
+    await vi.waitFor(() => {
+      const callers = lines.map((line) => (JSON.parse(line) as { caller?: string }).caller);
+      expect(callers.sort()).toEqual([a, b].sort());
+    });
   });
 
   it("keeps each instance's KV and R2 writes under its own prefix when CONFINE_KEYS_TO_CALLER is set", async () => {
@@ -158,7 +161,7 @@ describe('each container instance is a caller of its own', () => {
         fetch: ((input: RequestInfo | URL, init?: RequestInit) => {
           const request = new Request(input, init);
           if (name !== undefined) request.headers.set(DEV_CALLER_HEADER, name);
-          return serveDevGateway(request, devEnv);
+          return serveDevGateway(request, devEnv, { waitUntil });
         }) as typeof fetch,
       });
     vi.spyOn(console, 'log').mockImplementation(() => {});
@@ -175,6 +178,7 @@ describe('each container instance is a caller of its own', () => {
           headers: { authorization: `Bearer ${token}`, [DEV_CALLER_HEADER]: bad },
         }),
         devEnv,
+        { waitUntil },
       );
       expect(refused.status).toBe(400);
       expect(await refused.json()).toMatchObject({ error: { data: { gatewayCode: 'BAD_INPUT' } } });
@@ -192,6 +196,7 @@ describe('fair share', () => {
       fetch: (async (input: RequestInfo | URL, init?: RequestInit) => {
         const answer = await handleGatewayRequest(new Request(input, init), workerEnv, caller, {
           log: (line) => log.push(line),
+          waitUntil,
         });
         answers.push(answer.clone());
         return answer;
@@ -225,7 +230,7 @@ describe('fair share', () => {
       }),
       workerEnv,
       caller,
-      { log: () => {} },
+      { log: () => {}, waitUntil },
     );
     return { answer, finish: () => finish() };
   }
@@ -260,7 +265,8 @@ describe('fair share', () => {
     const refusal = items?.find((item) => item.error)?.error?.json;
     expect(refusal?.message).toMatch(/fair share: busy-.* has 2 gateway calls running/);
     expect(refusal?.data).toMatchObject({ gatewayCode: 'RATE_LIMITED', retryable: true, httpStatus: 429 });
-    // Each refusal has its log line, with the caller and the code.
+    // Each refusal has its log line, with the caller and the code (written after the answer).
+    await settled();
     const logged = log.map((line) => JSON.parse(line) as { caller: string; code: string });
     expect(logged.filter((line) => line.code === 'RATE_LIMITED')).toHaveLength(3);
     expect(new Set(logged.map((line) => line.caller))).toEqual(new Set([busy.id]));
