@@ -5,6 +5,7 @@ import { GATEWAY_MAX_BATCH_SIZE } from './limits.ts';
 import { deadlineLink } from './links/deadline.ts';
 import { idempotencyLink } from './links/idempotency.ts';
 import { tickBatchLink } from './links/tick-batch.ts';
+import { nodeFetch } from './node-fetch.ts';
 import { transformer } from './transformer.ts';
 import { CONTRACT_HEADER, REQUEST_ID_HEADER } from './transport.ts';
 import { CONTRACT_VERSION } from './version.ts';
@@ -14,7 +15,7 @@ export interface GatewayClientOptions {
   url: string;
   /** Sent as `Authorization: Bearer <token>`; only the local session's route needs one. */
   token?: string | undefined;
-  /** The fetch to use; the global one by default. */
+  /** The fetch to use; by default a keep-alive `node:http` one in Node (see node-fetch.ts), else the global one. */
   fetch?: typeof globalThis.fetch | undefined;
   /** How long a call may take, retries included (per call: `{ context: { deadlineMs } }`). 35 s by default. */
   deadlineMs?: number | undefined;
@@ -78,7 +79,7 @@ export function createGatewayClient(options: GatewayClientOptions): GatewayClien
           [REQUEST_ID_HEADER]: options.requestId?.() ?? crypto.randomUUID(),
           ...(options.token ? { authorization: `Bearer ${options.token}` } : {}),
         }),
-        fetch: options.fetch,
+        fetch: options.fetch ?? nodeFetch,
       }),
     ],
   });
