@@ -6,7 +6,8 @@ const host = globalThis as { setImmediate?: (task: Task) => unknown };
 // first one still join its batch. Only runtimes with neither setImmediate nor MessageChannel use it.
 const MICROTASK_HOPS = 16;
 
-function viaMessageChannel(task: Task): void {
+/** The scheduler where there is no setImmediate (browsers); exported for its test. */
+export function viaMessageChannel(task: Task): void {
   // A channel per tick, not one for the process: in workerd an I/O object belongs to the request
   // that made it, and a client outlives requests.
   const channel = new MessageChannel();
@@ -17,7 +18,8 @@ function viaMessageChannel(task: Task): void {
   channel.port2.postMessage(undefined);
 }
 
-function viaMicrotasks(task: Task, hops = MICROTASK_HOPS): void {
+/** The last resort; exported for its test. */
+export function viaMicrotasks(task: Task, hops = MICROTASK_HOPS): void {
   queueMicrotask(() => (hops === 0 ? task() : viaMicrotasks(task, hops - 1)));
 }
 
