@@ -130,7 +130,9 @@ function deliver(call: Call, item: unknown, transformer: TRPCDataTransformer, me
 export function tickBatchLink<TRouter extends AnyRouter>(options: TickBatchLinkOptions): TRPCLink<TRouter> {
   const { url, transformer } = options;
   const maxItems = options.maxItems ?? Number.POSITIVE_INFINITY;
-  if (!(maxItems >= 1)) throw new RangeError(`maxItems must be at least 1, not ${maxItems}`);
+  if (!(maxItems >= 1 && (Number.isInteger(maxItems) || maxItems === Number.POSITIVE_INFINITY))) {
+    throw new RangeError(`maxItems must be a whole number of at least 1, not ${maxItems}`);
+  }
 
   return () => {
     // Per client, as tRPC's link: two clients never share a request.
@@ -156,8 +158,9 @@ export function tickBatchLink<TRouter extends AnyRouter>(options: TickBatchLinkO
         // A request refused as a whole (a 400 for the batch's size, a 401) answers one error for all.
         items = Array.isArray(json) ? json : calls.map(() => json);
       } catch (cause) {
-        const error = TRPCClientError.from(thrown(cause));
-        for (const call of calls) if (call.waiting) call.fail(error);
+        // The request failed as a whole (no answer, or one that is not JSON): every call with it,
+        // each with an error of its own (links above may add to it).
+        for (const call of calls) if (call.waiting) call.fail(TRPCClientError.from(thrown(cause)));
         return;
       }
       calls.forEach((call, index) => {

@@ -87,6 +87,14 @@ describe('batching by tick', () => {
     expect(sent.map((s) => s.procedures.length)).toEqual([GATEWAY_MAX_BATCH_SIZE, GATEWAY_MAX_BATCH_SIZE, 1]);
   });
 
+  it('refuses a maxItems that is not a whole number of at least 1', () => {
+    for (const maxItems of [0, -1, 2.5, Number.NaN]) {
+      expect(() => tickBatchLink({ url: GATEWAY_URL, transformer, maxItems }), String(maxItems)).toThrow(
+        RangeError,
+      );
+    }
+  });
+
   it('sends queries and mutations of one tick as separate requests', async () => {
     const { sent, fetch } = recording();
     const gateway = client(fetch);
