@@ -34,6 +34,7 @@ import {
   Statement,
   streams,
 } from '../../shared/index.ts';
+import * as limits from '../../shared/limits.ts';
 import { appRouter } from '../../worker/router.ts';
 
 type JsonSchema = Record<string, unknown>;
@@ -258,6 +259,7 @@ export function buildContractSchema(): JsonSchema {
     'x-stream-calls': streamCalls,
     'x-errors': errors,
     'x-bindings': GATEWAY_BINDINGS,
+    'x-limits': Object.fromEntries(Object.entries(limits).filter(([, value]) => typeof value === 'number')),
     $defs: Object.fromEntries(Object.entries(defs).sort(([a], [b]) => a.localeCompare(b))),
   };
 }

@@ -200,6 +200,19 @@ ${Object.entries(errors)
   .join('\n')}
 }
 
+#: The platform's and the gateway's limits (shared/limits.ts), in bytes, counts, ms and s as named.
+LIMITS: Final[dict[str, int]] = {
+${Object.entries(document['x-limits'] as Record<string, number>)
+  .map(([name, value]) => `    ${literal(name)}: ${value},`)
+  .join('\n')}
+}
+
+#: The binding names the gateway serves, by kind; the first of each kind is the default.
+BINDINGS: Final[dict[str, list[str]]] = ${JSON.stringify(document['x-bindings'])}
+${Object.entries(document['x-bindings'] as Record<string, string[]>)
+  .map(([kind, names]) => `${pythonName(kind)}BindingName = Literal[${names.map(literal).join(', ')}]`)
+  .join('\n')}
+
 #: Procedures that only read (tRPC queries): retried freely.
 QUERIES: Final = frozenset({${Object.entries(procedures)
     .filter(([, p]) => p.kind === 'query')

@@ -45,6 +45,41 @@ GATEWAY_ERRORS: Final[dict[str, ErrorInfo]] = {
     "INTERNAL": {"http_status": 500, "retryable": False},
 }
 
+#: The platform's and the gateway's limits (shared/limits.ts), in bytes, counts, ms and s as named.
+LIMITS: Final[dict[str, int]] = {
+    "D1_MAX_BOUND_PARAMS": 100,
+    "D1_MAX_QUERIES_PER_INVOCATION": 1000,
+    "D1_MAX_QUERY_DURATION_MS": 30000,
+    "D1_MAX_ROW_BYTES": 2000000,
+    "D1_MAX_SQL_BYTES": 100000,
+    "GATEWAY_MAX_BATCH_SIZE": 25,
+    "GATEWAY_MAX_JSON_DEPTH": 64,
+    "GATEWAY_MAX_REQUEST_BYTES": 16777216,
+    "INLINE_BODY_MAX_BYTES": 1048576,
+    "KV_MAX_KEY_BYTES": 512,
+    "KV_MAX_LIST_LIMIT": 1000,
+    "KV_MAX_METADATA_BYTES": 1024,
+    "KV_MAX_VALUE_BYTES": 26214400,
+    "KV_MIN_CACHE_TTL_S": 30,
+    "KV_MIN_EXPIRATION_TTL_S": 60,
+    "R2_MAX_CUSTOM_METADATA_BYTES": 8192,
+    "R2_MAX_DELETE_KEYS": 1000,
+    "R2_MAX_KEY_BYTES": 1024,
+    "R2_MAX_LIST_LIMIT": 1000,
+    "R2_MAX_MULTIPART_PARTS": 10000,
+    "R2_MAX_MULTIPART_PART_BYTES": 5368709120,
+    "R2_MAX_SINGLE_PUT_BYTES": 5363466240,
+    "R2_MIN_MULTIPART_PART_BYTES": 5242880,
+    "WORKER_MAX_REQUEST_BODY_BYTES": 104857600,
+    "WORKER_MAX_URL_BYTES": 16384,
+}
+
+#: The binding names the gateway serves, by kind; the first of each kind is the default.
+BINDINGS: Final[dict[str, list[str]]] = {"d1":["DB"],"kv":["KV","CACHE"],"r2":["BUCKET"]}
+D1BindingName = Literal["DB"]
+KvBindingName = Literal["KV", "CACHE"]
+R2BindingName = Literal["BUCKET"]
+
 #: Procedures that only read (tRPC queries): retried freely.
 QUERIES: Final = frozenset({"db.query", "db.first", "db.raw", "kv.get", "kv.getWithMetadata", "kv.list", "r2.get", "r2.head", "r2.list", "gateway.info"})
 
