@@ -1,11 +1,13 @@
 /**
- * `npm run contract:schema`: writes the contract as JSON Schema (shared/contract.schema.json) and
- * as Python types (clients/python/binding_gateway/contract.py), from the zod schemas. Run it after
+ * `npm run contract:schema`: writes the contract as JSON Schema (shared/contract.schema.json), as
+ * Python types (clients/python/binding_gateway/contract.py), and the error table of
+ * docs/protocol.md, from the zod schemas and shared/errors.ts. Run it after
  * `npm run contract:version`; a test fails while either file is stale.
  */
 import { execFileSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { withErrorTable } from './contract/error-table.ts';
 import { buildContractSchema } from './contract/json-schema.ts';
 import { renderPythonContract } from './contract/python.ts';
 
@@ -17,6 +19,7 @@ export function contractFiles(): Record<string, string> {
   return {
     'shared/contract.schema.json': `${JSON.stringify(schema, null, 2)}\n`,
     'clients/python/binding_gateway/contract.py': renderPythonContract(schema),
+    'docs/protocol.md': withErrorTable(readFileSync(path.join(root, 'docs', 'protocol.md'), 'utf8'), root),
   };
 }
 

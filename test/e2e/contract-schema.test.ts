@@ -24,6 +24,10 @@ describe('the contract as JSON Schema', () => {
     expect(read('clients/python/binding_gateway/contract.py') === python, STALE).toBe(true);
   });
 
+  it('is the error table of docs/protocol.md, as npm run contract:schema writes it', () => {
+    expect(read('docs/protocol.md') === files['docs/protocol.md'], STALE).toBe(true);
+  });
+
   it("names the contract's version and every error code with its status and whether it may be retried", () => {
     const schema = JSON.parse(read('shared/contract.schema.json')) as {
       'x-contract-version': string;
