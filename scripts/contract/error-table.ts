@@ -13,7 +13,9 @@ export const ERRORS_END = '<!-- errors: end -->';
 function descriptions(root: string): Map<string, string> {
   const source = readFileSync(path.join(root, 'shared', 'errors.ts'), 'utf8');
   const found = new Map<string, string>();
-  for (const [, comment = '', code = ''] of source.matchAll(/\/\*\*((?:(?!\*\/)[\s\S])*)\*\/\s*\n\s*([A-Z_]+):\s*\{/g)) {
+  for (const [, comment = '', code = ''] of source.matchAll(
+    /\/\*\*((?:(?!\*\/)[\s\S])*)\*\/\s*\n\s*([A-Z_]+):\s*\{/g,
+  )) {
     found.set(
       code,
       comment

@@ -259,7 +259,12 @@ export function buildContractSchema(): JsonSchema {
     'x-stream-calls': streamCalls,
     'x-errors': errors,
     'x-bindings': GATEWAY_BINDINGS,
-    'x-limits': Object.fromEntries(Object.entries(limits).filter(([, value]) => typeof value === 'number')),
+    // Sorted: a module namespace's key order differs between Node and Vite.
+    'x-limits': Object.fromEntries(
+      Object.entries(limits)
+        .filter(([, value]) => typeof value === 'number')
+        .sort(([a], [b]) => a.localeCompare(b)),
+    ),
     $defs: Object.fromEntries(Object.entries(defs).sort(([a], [b]) => a.localeCompare(b))),
   };
 }
