@@ -7,7 +7,7 @@ import { z } from 'zod';
  * names. The first name of each kind is the default when a call names none.
  */
 export const GATEWAY_BINDINGS = {
-  d1: ['DB'],
+  d1: ['DB', 'ARCHIVE'],
   kv: ['KV', 'CACHE'],
   r2: ['BUCKET'],
 } as const;

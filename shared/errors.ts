@@ -37,6 +37,21 @@ export const GATEWAY_ERRORS = {
   UNAUTHORIZED: { trpc: 'UNAUTHORIZED', http: 401, retryable: false },
   /** The caller is known but may not make this call. */
   FORBIDDEN: { trpc: 'FORBIDDEN', http: 403, retryable: false },
+  /**
+   * An idempotency key was used again for a different call (another procedure, or other input).
+   * Nothing ran. A new write needs a new key.
+   */
+  IDEMPOTENCY_MISMATCH: { trpc: 'UNPROCESSABLE_CONTENT', http: 422, retryable: false },
+  /**
+   * The write with this idempotency key has committed, and its result is still being recorded (a
+   * moment after the first answer). Retry shortly: the repeat then gets the first call's result.
+   */
+  RESULT_PENDING: { trpc: 'CONFLICT', http: 409, retryable: true },
+  /**
+   * The write with this idempotency key committed earlier, but its result was not kept (too large to
+   * keep, or the gateway failed after the commit). It will not run again: read back what you need.
+   */
+  ALREADY_APPLIED: { trpc: 'CONFLICT', http: 409, retryable: false },
   /** The client was built against another version of the contract than the gateway serves. */
   VERSION_MISMATCH: { trpc: 'PRECONDITION_FAILED', http: 412, retryable: false },
   /** The client gave up on the call: its deadline passed or its signal aborted. Never sent by the gateway. */

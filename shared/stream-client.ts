@@ -89,12 +89,7 @@ export async function r2GetStream(options: StreamOptions, input: Input<'r2.getSt
 
 /** `BUCKET.put` with the body streamed; the stored object, or null when `onlyIf` failed. */
 export async function r2PutStream(options: StreamOptions, input: Input<'r2.putStream'>, body: StreamBody) {
-  const { response, result } = await send(
-    options,
-    'r2.putStream',
-    { idempotencyKey: crypto.randomUUID(), ...input },
-    body,
-  );
+  const { response, result } = await send(options, 'r2.putStream', input, body);
   await response.body?.cancel();
   return (result as { object: R2Object | null }).object;
 }
@@ -108,12 +103,7 @@ export async function kvGetStream(options: StreamOptions, input: Input<'kv.getSt
 
 /** `KV.put` with the value streamed. */
 export async function kvPutStream(options: StreamOptions, input: Input<'kv.putStream'>, body: StreamBody) {
-  const { response } = await send(
-    options,
-    'kv.putStream',
-    { idempotencyKey: crypto.randomUUID(), ...input },
-    body,
-  );
+  const { response } = await send(options, 'kv.putStream', input, body);
   await response.body?.cancel();
 }
 

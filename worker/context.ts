@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import type { gateway } from '../shared/index.ts';
+import type { After } from './after.ts';
 import type { Policy } from './policy.ts';
 import type { ReadBatch } from './read-batch.ts';
 
@@ -28,8 +29,10 @@ export interface GatewayContext {
   requestId: string;
   /** Who may make which call. */
   policy: Policy;
-  /** Takes the one structured log line per call. */
+  /** Takes the one structured log line per call (called after the answer, through `after`). */
   log: (line: string) => void;
+  /** Runs work the answer does not need after the answer (log lines, idempotency records). */
+  after: After;
   /** Aborts when the caller goes away: a write not yet started then does not start. */
   signal: AbortSignal;
 }

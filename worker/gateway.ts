@@ -1,6 +1,8 @@
+import { waitUntil } from 'cloudflare:workers';
 import { fetchRequestHandler } from '@trpc/server/adapters/fetch';
 import { CONTRACT_VERSION, GATEWAY_MAX_BATCH_SIZE } from '../shared/index.ts';
 import { CONTRACT_HEADER, D1_SESSION_HEADER, GATEWAY_PATH, REQUEST_ID_HEADER } from '../shared/transport.ts';
+import { afterAnswer } from './after.ts';
 import type { Caller } from './context.ts';
 import { GatewayError, gatewayCodeOfError } from './errors.ts';
 import { readGuardedBody } from './guards.ts';
@@ -16,6 +18,12 @@ export interface GatewayOptions {
   policy?: Policy;
   /** Where the one structured line per call goes; `console.log` (Workers Logs) by default. */
   log?: (line: string) => void;
+  /**
+   * Keeps the Worker alive for what runs after the answer (the log lines, idempotency records): the
+   * request's `ctx.waitUntil`, or by default `waitUntil` from `cloudflare:workers` (the outbound
+   * handler is given no context of its own).
+   */
+  waitUntil?: (promise: Promise<unknown>) => void;
 }
 
 const REQUEST_ID = /^[\w.:-]{1,128}$/;
@@ -46,8 +54,14 @@ export async function handleGatewayRequest(
   request: Request,
   env: Env,
   caller: Caller,
-  { endpoint = GATEWAY_PATH, policy = allowAll, log = console.log }: GatewayOptions = {},
+  {
+    endpoint = GATEWAY_PATH,
+    policy = allowAll,
+    log = console.log,
+    waitUntil: keepAlive = waitUntil,
+  }: GatewayOptions = {},
 ): Promise<Response> {
+  const after = afterAnswer(keepAlive);
   const sent = request.headers.get(REQUEST_ID_HEADER);
   const requestId = sent && REQUEST_ID.test(sent) ? sent : crypto.randomUUID();
   const stream = streamCallOf(new URL(request.url).pathname, endpoint);
@@ -58,6 +72,7 @@ export async function handleGatewayRequest(
       caller,
       policy,
       log,
+      after,
       requestId,
       signal: request.signal,
       version: request.headers.get(CONTRACT_HEADER),
@@ -104,6 +119,7 @@ export async function handleGatewayRequest(
         requestId,
         policy,
         log,
+        after,
         signal: request.signal,
       };
     },

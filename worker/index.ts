@@ -19,9 +19,9 @@ async function toContainer(request: Request, env: WorkerEnv): Promise<Response> 
  * container.ts), or in the local session through the token route (local-session.ts).
  */
 export default {
-  async fetch(request, env) {
+  async fetch(request, env, ctx) {
     const { pathname } = new URL(request.url);
-    if (isDevGatewayPath(pathname)) return serveDevGateway(request, env);
+    if (isDevGatewayPath(pathname)) return serveDevGateway(request, env, ctx);
     if (pathname !== '/api' && !pathname.startsWith('/api/'))
       return new Response('Not found', { status: 404 });
     try {

@@ -21,13 +21,13 @@ import type { GatewayContext } from './context.ts';
 import { asGatewayError, fromZodError, GatewayError } from './errors.ts';
 import { checkContractVersion } from './gateway.ts';
 import { scanJson } from './guards.ts';
-import { once } from './idempotency.ts';
+import { checkCallerWaits } from './idempotency.ts';
 import { toObject } from './routers/r2.ts';
 
 /** What a stream call needs of the request's context. */
 export type StreamContext = Pick<
   GatewayContext,
-  'env' | 'caller' | 'policy' | 'log' | 'requestId' | 'signal'
+  'env' | 'caller' | 'policy' | 'log' | 'after' | 'requestId' | 'signal'
 > & {
   /** The contract version the client sent, if any. */
   version: string | null;
@@ -102,13 +102,11 @@ async function run(
         : answer({ object: toObject(object), body: false });
     }
     case 'r2.putStream': {
-      const { binding, key, idempotencyKey, ...options } = streams[call].input.parse(input);
+      const { binding, key, ...options } = streams[call].input.parse(input);
       const length = declaredLength(request, R2_MAX_SINGLE_PUT_BYTES);
-      const stored = await once(ctx, call, idempotencyKey, async () => {
-        const object = await r2Binding(ctx.env, binding).put(key, sizedBody(request, length), options);
-        return object === null ? null : toObject(object);
-      });
-      return answer({ object: stored });
+      checkCallerWaits(ctx);
+      const object = await r2Binding(ctx.env, binding).put(key, sizedBody(request, length), options);
+      return answer({ object: object === null ? null : toObject(object) });
     }
     case 'r2.uploadPart': {
       const { binding, key, uploadId, partNumber } = streams[call].input.parse(input);
@@ -128,11 +126,10 @@ async function run(
         : answer({ found: true, metadata: read.metadata }, read.value);
     }
     case 'kv.putStream': {
-      const { binding, key, idempotencyKey, ...options } = streams[call].input.parse(input);
+      const { binding, key, ...options } = streams[call].input.parse(input);
       const length = declaredLength(request, KV_MAX_VALUE_BYTES);
-      await once(ctx, call, idempotencyKey, () =>
-        kvBinding(ctx.env, binding).put(key, sizedBody(request, length), options),
-      );
+      checkCallerWaits(ctx);
+      await kvBinding(ctx.env, binding).put(key, sizedBody(request, length), options);
       return answer({ stored: true });
     }
   }

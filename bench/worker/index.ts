@@ -74,9 +74,9 @@ async function floor(request: Request, env: WorkerEnv): Promise<Response> {
 }
 
 export default {
-  async fetch(request, env) {
+  async fetch(request, env, ctx) {
     const { pathname } = new URL(request.url);
-    if (isDevGatewayPath(pathname)) return serveDevGateway(request, env);
+    if (isDevGatewayPath(pathname)) return serveDevGateway(request, env, ctx);
     // For attribution only: the same gateway without the dev route's token check and without the
     // per-call log line (which wrangler dev carries to its own process).
     if (pathname.startsWith(QUIET_GATEWAY_PATH)) {

@@ -46,8 +46,10 @@ export function jsonBytes(value: unknown): number {
 }
 
 /**
- * A write's idempotency key: the gateway answers a repeated key (from the same caller) with the
- * first call's result, without running the write again. The client attaches one to every write.
+ * A D1 write's idempotency key: the gateway commits the key's claim with the write, and answers a
+ * repeat of the key (from the same caller, with the same input) with the first call's result,
+ * without running the write again. The client attaches one to every D1 write. KV and R2 writes take
+ * none: a put of the same value and a delete are idempotent by nature.
  */
 export const IdempotencyKey = z
   .string()

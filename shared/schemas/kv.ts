@@ -9,7 +9,7 @@ import {
   KV_MIN_CACHE_TTL_S,
   KV_MIN_EXPIRATION_TTL_S,
 } from '../limits.ts';
-import { Bytes, bodyBytes, IdempotencyKey, Json, jsonBytes, limit, utf8Bytes } from './common.ts';
+import { Bytes, bodyBytes, Json, jsonBytes, limit, utf8Bytes } from './common.ts';
 
 const MAX_INLINE_VALUE_BYTES = Math.min(KV_MAX_VALUE_BYTES, INLINE_BODY_MAX_BYTES);
 
@@ -74,13 +74,12 @@ export const kv = {
       expiration: z.int().positive().optional(),
       expirationTtl: z.int().min(KV_MIN_EXPIRATION_TTL_S).optional(),
       metadata: KvMetadata.optional(),
-      idempotencyKey: IdempotencyKey,
     }),
     output: z.void(),
   },
   /** `KV.delete(key)`: deleting a missing key is not an error. */
   delete: {
-    input: z.object({ binding: KvBinding, key: KvKey, idempotencyKey: IdempotencyKey }),
+    input: z.object({ binding: KvBinding, key: KvKey }),
     output: z.void(),
   },
   /** `KV.list({ prefix, limit, cursor })`. */

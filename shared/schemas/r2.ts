@@ -8,7 +8,7 @@ import {
   R2_MAX_LIST_LIMIT,
   R2_MAX_MULTIPART_PARTS,
 } from '../limits.ts';
-import { Bytes, bodyBytes, IdempotencyKey, limit, utf8Bytes } from './common.ts';
+import { Bytes, bodyBytes, limit, utf8Bytes } from './common.ts';
 
 export const R2Key = z
   .string()
@@ -124,7 +124,6 @@ export const r2 = {
       onlyIf: R2Conditional.optional(),
       md5: Md5Hex.optional(),
       sha256: Sha256Hex.optional(),
-      idempotencyKey: IdempotencyKey,
     }),
     output: R2Object.nullable(),
   },
@@ -132,7 +131,6 @@ export const r2 = {
   delete: {
     input: z.object({
       binding: R2Binding,
-      idempotencyKey: IdempotencyKey,
       keys: z.union([
         R2Key,
         z.array(R2Key).max(R2_MAX_DELETE_KEYS, `R2 deletes at most ${R2_MAX_DELETE_KEYS} keys at once`),

@@ -182,7 +182,9 @@ describe('env.DB through the gateway', () => {
 
   it('names the bindings there are when code asks for one that is not', () => {
     const loose = gw as unknown as Record<string, unknown>;
-    expect(() => loose.ANALYTICS).toThrow(/no binding named ANALYTICS; it has DB, KV, CACHE, BUCKET/);
+    expect(() => loose.ANALYTICS).toThrow(
+      /no binding named ANALYTICS; it has DB, ARCHIVE, KV, CACHE, BUCKET/,
+    );
     expect(loose.then).toBeUndefined();
   });
 });

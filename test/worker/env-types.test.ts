@@ -30,6 +30,6 @@ describe('the binding-shaped clients', () => {
   });
 
   it('make up an env with exactly the exposed bindings', () => {
-    expectTypeOf<keyof GatewayEnv>().toEqualTypeOf<'DB' | 'KV' | 'CACHE' | 'BUCKET'>();
+    expectTypeOf<keyof GatewayEnv>().toEqualTypeOf<'DB' | 'ARCHIVE' | 'KV' | 'CACHE' | 'BUCKET'>();
   });
 });

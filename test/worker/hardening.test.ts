@@ -5,7 +5,15 @@ import { GATEWAY_MAX_JSON_DEPTH, GATEWAY_MAX_REQUEST_BYTES, transformer } from '
 import { REQUEST_ID_HEADER } from '../../shared/transport.ts';
 import { handleGatewayRequest } from '../../worker/gateway.ts';
 import { confineKeys } from '../../worker/policy.ts';
-import { expectGatewayError, GATEWAY_URL, gateway, gatewayFetch, logLines, unique } from './helpers.ts';
+import {
+  expectGatewayError,
+  GATEWAY_URL,
+  gateway,
+  gatewayFetch,
+  logLines,
+  settled,
+  unique,
+} from './helpers.ts';
 
 interface ErrorItem {
   error: { json: { message: string; data: { gatewayCode: string; httpStatus: number } } };
@@ -110,11 +118,15 @@ describe('request ids and log lines', () => {
     expect(made.headers.get(REQUEST_ID_HEADER)).toMatch(/^[0-9a-f-]{36}$/);
   });
 
-  it('writes one line per call: procedure, caller, duration, code, rows; never the input', async () => {
+  it('writes one line per call after the answer: procedure, caller, duration, code, rows; never the input', async () => {
     const secret = unique('secret-value');
+    await settled();
     logLines.length = 0;
     await gateway.db.query.query({ sql: 'SELECT ? AS s', params: [secret] });
+    // The caller has its answer before the line is written.
+    expect(logLines).toHaveLength(0);
     await expectGatewayError(gateway.db.query.query({ sql: 'SELEC 1' }), 'SQL_ERROR');
+    await settled();
     expect(logLines).toHaveLength(2);
     expect(logLines[0]).toMatchObject({
       event: 'gateway.call',

@@ -13,10 +13,24 @@ const caller: Caller = { transport: 'test', id: 'vitest' };
 /** The gateway's log lines of this test file, newest last (tests read them instead of the console). */
 export const logLines: Record<string, unknown>[] = [];
 
+const pending = new Set<Promise<unknown>>();
+
+/** A `waitUntil` for the handler, whose work after the answer tests can wait for (`settled`). */
+export function waitUntil(promise: Promise<unknown>): void {
+  pending.add(promise);
+  void promise.finally(() => pending.delete(promise));
+}
+
+/** Waits for what the gateway does after its answers (log lines, idempotency records). */
+export async function settled(): Promise<void> {
+  while (pending.size > 0) await Promise.allSettled([...pending]);
+}
+
 /** Sends a request through the gateway's real HTTP handler, as a transport would. */
 export function gatewayFetch(input: RequestInfo | URL, init?: RequestInit): Promise<Response> {
   return handleGatewayRequest(new Request(input, init), env, caller, {
     log: (line) => logLines.push(JSON.parse(line) as Record<string, unknown>),
+    waitUntil,
   });
 }
 

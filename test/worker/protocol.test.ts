@@ -31,7 +31,7 @@ describe('the gateway over HTTP', () => {
   it('tells its contract version and bindings', async () => {
     expect(await gateway.gateway.info.query()).toEqual({
       contractVersion: CONTRACT_VERSION,
-      bindings: { d1: ['DB'], kv: ['KV', 'CACHE'], r2: ['BUCKET'] },
+      bindings: { d1: ['DB', 'ARCHIVE'], kv: ['KV', 'CACHE'], r2: ['BUCKET'] },
       caller: { transport: 'test', id: 'vitest' },
     });
   });

@@ -41,52 +41,6 @@ describe('the contract version', () => {
   });
 });
 
-describe('idempotent writes', () => {
-  it('answer a repeated key with the first result, changing the data once', async () => {
-    const table = await usersTable();
-    const write = { sql: `INSERT INTO ${table} (v) VALUES ('once')`, idempotencyKey: unique('key') };
-    const first = await gateway.db.run.mutate(write);
-    const again = await gateway.db.run.mutate(write);
-    expect(again).toEqual(first);
-    expect(await count(table)).toBe(1);
-  });
-
-  it('survive duplicate delivery of the same HTTP request', async () => {
-    const table = await usersTable();
-    // Every request is delivered twice (a retrying proxy, say); the client sees the second answer.
-    const twice = clientWith(async (input, init) => {
-      await gatewayFetch(input, init);
-      return gatewayFetch(input, init);
-    });
-    await twice.db.run.mutate({ sql: `INSERT INTO ${table} (v) VALUES ('dup')` });
-    await twice.kv.put.mutate({ key: unique('dup'), value: 'v' });
-    expect(await count(table)).toBe(1);
-  });
-
-  it('refuse a key reused for another procedure, and give a failed write its key back', async () => {
-    const table = await usersTable();
-    const idempotencyKey = unique('reuse');
-    await gateway.kv.put.mutate({ key: unique('k'), value: 'v', idempotencyKey });
-    await expectGatewayError(
-      gateway.db.run.mutate({ sql: `INSERT INTO ${table} (v) VALUES ('x')`, idempotencyKey }),
-      'BAD_INPUT',
-      /was used for kv\.put/,
-    );
-    const failing = unique('fail');
-    await expectGatewayError(
-      gateway.db.run.mutate({ sql: 'INSERT INTO nowhere VALUES (1)', idempotencyKey: failing }),
-      'SQL_ERROR',
-    );
-    await expectGatewayError(
-      gateway.db.run.mutate({ sql: 'INSERT INTO nowhere VALUES (1)', idempotencyKey: failing }),
-      'SQL_ERROR',
-    );
-    await gateway.db.exec.mutate({ sql: 'CREATE TABLE IF NOT EXISTS nowhere (x)' });
-    await gateway.db.run.mutate({ sql: 'INSERT INTO nowhere VALUES (1)', idempotencyKey: failing });
-    expect(await count('nowhere')).toBeGreaterThanOrEqual(1);
-  });
-});
-
 describe('retries', () => {
   /** Answers the first `failures` requests with a bare 503, as a gateway restarting would. */
   function flaky(failures: number) {

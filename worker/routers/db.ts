@@ -1,10 +1,10 @@
 import type { z } from 'zod';
 import { db, type Row, type SqlParam, type SqlValue, type Statement } from '../../shared/index.ts';
-import { analyzeSql } from '../../shared/sql.ts';
+import { analyzeSql, RESERVED_NAME_PREFIX, reservedName, type StatementInfo } from '../../shared/sql.ts';
 import { d1Binding, withD1 } from '../bindings.ts';
 import type { GatewayContext } from '../context.ts';
 import { GatewayError } from '../errors.ts';
-import { once } from '../idempotency.ts';
+import { checkCallerWaits, onceInBatch } from '../idempotency.ts';
 import { procedure, router } from '../trpc.ts';
 
 /** D1 binds no bigint; one within ±2^53 binds as the same number, any other is refused. */
@@ -16,12 +16,25 @@ function toD1Value(param: SqlParam, index: number): unknown {
   return Number(param);
 }
 
+/** Refuses SQL that names the gateway's own tables (its record of writes), before it runs. */
+function checkNames(statements: readonly StatementInfo[]): void {
+  const name = reservedName(statements);
+  if (name !== undefined) {
+    throw new GatewayError(
+      'FORBIDDEN',
+      `${name}: names starting with ${RESERVED_NAME_PREFIX} are reserved for the gateway's own tables`,
+    );
+  }
+}
+
 /**
  * Refuses what `prepare()` would silently mishandle: no statement, or more than one; and, where
- * `readOnly` is asked, a statement that can write. Tells whether the statement only reads.
+ * `readOnly` is asked, a statement that can write; and any that names the gateway's own tables.
+ * Tells whether the statement only reads.
  */
 function checkStatement(sql: string, { readOnly }: { readOnly: boolean }): boolean {
   const statements = analyzeSql(sql);
+  checkNames(statements);
   const [first] = statements;
   if (!first) throw new GatewayError('SQL_ERROR', 'sql holds no statement');
   if (statements.length > 1) {
@@ -86,6 +99,32 @@ function runStatement(ctx: GatewayContext, input: z.output<typeof db.statement.i
   });
 }
 
+/**
+ * A method's answer made from the statement's result in a batch, for a keyed write: a batch gives
+ * every statement's rows as objects, whichever method the caller used.
+ */
+function fromBatchResult(
+  input: z.output<typeof db.statement.input>,
+  result: D1Result<Record<string, unknown>>,
+) {
+  const rows = result.results;
+  switch (input.method) {
+    case 'all':
+    case 'run':
+      return toResult(result);
+    case 'first': {
+      const [row] = rows;
+      if (row === undefined) return null;
+      return input.column === undefined ? toRow(row) : toSqlValue(row[input.column] ?? null);
+    }
+    case 'raw': {
+      const values = rows.map((row) => Object.values(row).map(toSqlValue));
+      const [row] = rows;
+      return input.columnNames && row !== undefined ? [Object.keys(row), ...values] : values;
+    }
+  }
+}
+
 export const dbRouter = router({
   query: procedure
     .input(db.query.input)
@@ -132,12 +171,16 @@ export const dbRouter = router({
     .output(db.run.output)
     .mutation(async ({ input, ctx }) => {
       checkStatement(input.sql, { readOnly: false });
-      return once(ctx, 'db.run', input.idempotencyKey, () =>
-        withD1(ctx, input.binding, async (database) => {
-          const { meta } = await prepare(database, input).run();
-          return { success: true as const, meta };
-        }),
-      );
+      const key = input.idempotencyKey;
+      return withD1(ctx, input.binding, async (database) => {
+        const statement = prepare(database, input);
+        const shape = ([result]: D1Result[]) => ({ success: true as const, meta: (result as D1Result).meta });
+        if (key === undefined) {
+          checkCallerWaits(ctx);
+          return shape([await statement.run()]);
+        }
+        return onceInBatch(ctx, database, { path: 'db.run', input, key }, [statement], shape);
+      });
     }),
 
   batch: procedure
@@ -145,14 +188,17 @@ export const dbRouter = router({
     .output(db.batch.output)
     .mutation(async ({ input, ctx }) => {
       for (const statement of input.statements) checkStatement(statement.sql, { readOnly: false });
-      return once(ctx, 'db.batch', input.idempotencyKey, () =>
-        withD1(ctx, input.binding, async (database) => {
-          const results = await database.batch<Record<string, unknown>>(
-            input.statements.map((statement) => prepare(database, statement)),
-          );
-          return results.map(toResult);
-        }),
-      );
+      const key = input.idempotencyKey;
+      return withD1(ctx, input.binding, async (database) => {
+        const statements = input.statements.map((statement) => prepare(database, statement));
+        if (key === undefined) {
+          checkCallerWaits(ctx);
+          return (await database.batch<Record<string, unknown>>(statements)).map(toResult);
+        }
+        return onceInBatch(ctx, database, { path: 'db.batch', input, key }, statements, (results) =>
+          results.map(toResult),
+        );
+      });
     }),
 
   statement: procedure
@@ -162,17 +208,42 @@ export const dbRouter = router({
       const readOnly = checkStatement(input.sql, { readOnly: false });
       // A read is idempotent by nature: its key is not recorded.
       const key = readOnly ? undefined : input.idempotencyKey;
-      return once(ctx, 'db.statement', key, () => runStatement(ctx, input, readOnly));
+      if (key === undefined) {
+        if (!readOnly) checkCallerWaits(ctx);
+        return runStatement(ctx, input, readOnly);
+      }
+      return withD1(ctx, input.binding, (database) =>
+        onceInBatch(
+          ctx,
+          database,
+          { path: 'db.statement', input, key },
+          [prepare(database, input)],
+          ([result]) => fromBatchResult(input, result as D1Result<Record<string, unknown>>),
+        ),
+      );
     }),
 
   exec: procedure
     .input(db.exec.input)
     .output(db.exec.output)
     .mutation(async ({ input, ctx }) => {
-      // A D1 session has no exec(); a script runs outside any session, as on the binding.
-      return once(ctx, 'db.exec', input.idempotencyKey, async () => {
-        const { count, duration } = await d1Binding(ctx.env, input.binding).exec(input.sql);
+      // D1's exec() sends each line as a query of its own, and counts lines: so does a keyed script.
+      const lines = input.sql.trim().split('\n');
+      const statements = lines.flatMap((line) => analyzeSql(line));
+      checkNames(statements);
+      // A D1 session has no exec(); a script runs outside any session, as on the binding. A keyed
+      // script runs as one batch with its key's claim: all of it, once, or none of it.
+      const database = d1Binding(ctx.env, input.binding);
+      const key = input.idempotencyKey;
+      if (key === undefined) {
+        checkCallerWaits(ctx);
+        const { count, duration } = await database.exec(input.sql);
         return { count, duration };
-      });
+      }
+      const prepared = statements.map(({ text }) => database.prepare(text));
+      return onceInBatch(ctx, database, { path: 'db.exec', input, key }, prepared, (results) => ({
+        count: lines.length,
+        duration: results.reduce((sum, { meta }) => sum + (meta.duration ?? 0), 0),
+      }));
     }),
 });

@@ -1,7 +1,7 @@
 import { type Json, type KvType, kv } from '../../shared/index.ts';
 import { kvBinding } from '../bindings.ts';
 import { GatewayError } from '../errors.ts';
-import { once } from '../idempotency.ts';
+import { checkCallerWaits } from '../idempotency.ts';
 import { procedure, router } from '../trpc.ts';
 
 interface Read {
@@ -68,18 +68,18 @@ export const kvRouter = router({
     .input(kv.put.input)
     .output(kv.put.output)
     .mutation(async ({ input, ctx }) => {
-      const { binding, key, value, idempotencyKey, ...options } = input;
+      const { binding, key, value, ...options } = input;
       const stored = typeof value === 'string' || value instanceof Uint8Array ? value : JSON.stringify(value);
-      await once(ctx, 'kv.put', idempotencyKey, () => kvBinding(ctx.env, binding).put(key, stored, options));
+      checkCallerWaits(ctx);
+      await kvBinding(ctx.env, binding).put(key, stored, options);
     }),
 
   delete: procedure
     .input(kv.delete.input)
     .output(kv.delete.output)
     .mutation(async ({ input, ctx }) => {
-      await once(ctx, 'kv.delete', input.idempotencyKey, () =>
-        kvBinding(ctx.env, input.binding).delete(input.key),
-      );
+      checkCallerWaits(ctx);
+      await kvBinding(ctx.env, input.binding).delete(input.key);
     }),
 
   list: procedure

@@ -1,7 +1,7 @@
 import { INLINE_BODY_MAX_BYTES, type R2Object as R2ObjectOut, r2 } from '../../shared/index.ts';
 import { r2Binding } from '../bindings.ts';
 import { GatewayError } from '../errors.ts';
-import { once } from '../idempotency.ts';
+import { checkCallerWaits } from '../idempotency.ts';
 import { procedure, router } from '../trpc.ts';
 
 function definedOnly(
@@ -71,20 +71,18 @@ export const r2Router = router({
     .input(r2.put.input)
     .output(r2.put.output)
     .mutation(async ({ input, ctx }) => {
-      const { binding, key, body, idempotencyKey, ...options } = input;
-      return once(ctx, 'r2.put', idempotencyKey, async () => {
-        const object = await r2Binding(ctx.env, binding).put(key, body, options);
-        return object === null ? null : toObject(object);
-      });
+      const { binding, key, body, ...options } = input;
+      checkCallerWaits(ctx);
+      const object = await r2Binding(ctx.env, binding).put(key, body, options);
+      return object === null ? null : toObject(object);
     }),
 
   delete: procedure
     .input(r2.delete.input)
     .output(r2.delete.output)
     .mutation(async ({ input, ctx }) => {
-      await once(ctx, 'r2.delete', input.idempotencyKey, () =>
-        r2Binding(ctx.env, input.binding).delete(input.keys),
-      );
+      checkCallerWaits(ctx);
+      await r2Binding(ctx.env, input.binding).delete(input.keys);
     }),
 
   createMultipartUpload: procedure

@@ -1,0 +1,379 @@
+import { env } from 'cloudflare:test';
+import { describe, expect, it } from 'vitest';
+import { createGatewayClient, gatewayCodeOf } from '../../shared/client.ts';
+import { GATEWAY_ERRORS } from '../../shared/index.ts';
+import { handleGatewayRequest } from '../../worker/gateway.ts';
+import { WRITES_TABLE } from '../../worker/idempotency.ts';
+import {
+  expectGatewayError,
+  GATEWAY_URL,
+  gateway,
+  gatewayFetch,
+  settled,
+  unique,
+  waitUntil,
+} from './helpers.ts';
+
+type Fetch = (input: RequestInfo | URL, init?: RequestInit) => Promise<Response>;
+
+async function table(database: D1Database = env.DB): Promise<string> {
+  const name = unique('once').replaceAll('-', '_');
+  await database.exec(`CREATE TABLE ${name} (id INTEGER PRIMARY KEY AUTOINCREMENT, v TEXT)`);
+  return name;
+}
+
+const count = (name: string, database: D1Database = env.DB) =>
+  database.prepare(`SELECT count(*) AS n FROM ${name}`).first<number>('n');
+
+/** Which D1 call of the write path fails, and how. */
+type Fault =
+  | 'batch fails before D1 runs it'
+  | 'batch commits, then its answer is lost'
+  | 'the result record fails';
+
+/**
+ * The real local D1, with one fault injected into the write path (D1 cannot be made to fail on cue
+ * otherwise). Counts the calls that reach D1, by method.
+ */
+function faultyD1(fault: Fault | undefined) {
+  const calls: string[] = [];
+  let faults = 1;
+  const lost = () => new Error('D1_ERROR: Network connection lost.');
+  const DB = new Proxy(env.DB, {
+    get(target, property) {
+      if (property !== 'batch') return Reflect.get(target, property);
+      return async (statements: D1PreparedStatement[]) => {
+        calls.push('batch');
+        const isRecord = calls.length > 1;
+        if (faults > 0 && fault === 'batch fails before D1 runs it' && !isRecord) {
+          faults--;
+          throw lost();
+        }
+        if (faults > 0 && fault === 'the result record fails' && isRecord) {
+          faults--;
+          throw lost();
+        }
+        const results = await target.batch(statements);
+        if (faults > 0 && fault === 'batch commits, then its answer is lost' && !isRecord) {
+          faults--;
+          throw lost();
+        }
+        return results;
+      };
+    },
+  });
+  const fetch: Fetch = (input, init) =>
+    handleGatewayRequest(
+      new Request(input, init),
+      { ...env, DB },
+      { transport: 'test', id: 'vitest' },
+      {
+        log: () => {},
+        waitUntil,
+      },
+    );
+  return {
+    calls,
+    client: createGatewayClient({ url: GATEWAY_URL, fetch: fetch as typeof globalThis.fetch, retries: 0 }),
+  };
+}
+
+/** Moves a key's claim into the past, as if `minutes` had gone by since it was made. */
+async function age(key: string, minutes: number): Promise<void> {
+  await env.DB.prepare(`UPDATE ${WRITES_TABLE} SET created_at = created_at - ? WHERE key = ?`)
+    .bind(minutes * 60_000, key)
+    .run();
+}
+
+describe('a keyed write', () => {
+  it('runs once: a repeat of its key gets the first result without running again', async () => {
+    const name = await table();
+    const write = { sql: `INSERT INTO ${name} (v) VALUES ('once')`, idempotencyKey: unique('key') };
+    const first = await gateway.db.run.mutate(write);
+    await settled();
+    const again = await gateway.db.run.mutate(write);
+    expect(again).toEqual(first);
+    expect(await count(name)).toBe(1);
+  });
+
+  it('costs one D1 call while the caller waits: the claim and the write go in one batch', async () => {
+    const name = await table();
+    const { calls, client } = faultyD1(undefined);
+    await client.db.run.mutate({ sql: `INSERT INTO ${name} (v) VALUES ('one')` });
+    expect(calls).toEqual(['batch']);
+    // The result is recorded after the answer.
+    await settled();
+    expect(calls).toEqual(['batch', 'batch']);
+  });
+
+  it('is refused with IDEMPOTENCY_MISMATCH (422) when its key comes again with another input, and runs nothing', async () => {
+    const name = await table();
+    const idempotencyKey = unique('reuse');
+    await gateway.db.run.mutate({
+      sql: `INSERT INTO ${name} (v) VALUES (?)`,
+      params: ['first'],
+      idempotencyKey,
+    });
+    await settled();
+    const error = await expectGatewayError(
+      gateway.db.run.mutate({ sql: `DELETE FROM ${name}`, idempotencyKey }),
+      'IDEMPOTENCY_MISMATCH',
+      /was used for another call/,
+    );
+    expect(error.data?.httpStatus).toBe(422);
+    expect(error.data?.retryable).toBe(false);
+    expect(await count(name)).toBe(1);
+    // Other parameters are another input too; another procedure is another call.
+    await expectGatewayError(
+      gateway.db.run.mutate({
+        sql: `INSERT INTO ${name} (v) VALUES (?)`,
+        params: ['second'],
+        idempotencyKey,
+      }),
+      'IDEMPOTENCY_MISMATCH',
+    );
+    await expectGatewayError(
+      gateway.db.batch.mutate({
+        statements: [{ sql: `INSERT INTO ${name} (v) VALUES (?)`, params: ['first'] }],
+        idempotencyKey,
+      }),
+      'IDEMPOTENCY_MISMATCH',
+    );
+    expect(await count(name)).toBe(1);
+  });
+
+  it('gives its key back when the write fails: nothing committed, so a retry may run', async () => {
+    const missing = unique('later').replaceAll('-', '_');
+    const idempotencyKey = unique('fail');
+    const write = { sql: `INSERT INTO ${missing} (v) VALUES ('x')`, idempotencyKey };
+    await expectGatewayError(gateway.db.run.mutate(write), 'SQL_ERROR', /no such table/);
+    await env.DB.exec(`CREATE TABLE ${missing} (v TEXT)`);
+    await gateway.db.run.mutate(write);
+    expect(await count(missing)).toBe(1);
+  });
+
+  it('runs once when 100 repeats of its key arrive at once; each gets the result or RESULT_PENDING', async () => {
+    const name = await table();
+    const write = { sql: `INSERT INTO ${name} (v) VALUES ('crowd')`, idempotencyKey: unique('crowd') };
+    const client = createGatewayClient({ url: GATEWAY_URL, fetch: gatewayFetch as typeof fetch, retries: 0 });
+    const answers = await Promise.allSettled(Array.from({ length: 100 }, () => client.db.run.mutate(write)));
+    expect(await count(name)).toBe(1);
+    const codes = new Set(answers.map((a) => (a.status === 'fulfilled' ? 'OK' : gatewayCodeOf(a.reason))));
+    expect([...codes].every((code) => code === 'OK' || code === 'RESULT_PENDING')).toBe(true);
+    expect(codes.has('OK')).toBe(true);
+    await settled();
+    // Once recorded, every repeat gets the first result.
+    const first = answers.find((a) => a.status === 'fulfilled');
+    expect(await client.db.run.mutate(write)).toEqual(
+      first?.status === 'fulfilled' ? first.value : undefined,
+    );
+    expect(await count(name)).toBe(1);
+  });
+
+  it('keeps each result of a keyed batch, statement by statement', async () => {
+    const name = await table();
+    const write = {
+      statements: [
+        { sql: `INSERT INTO ${name} (v) VALUES (?)`, params: ['a'] },
+        { sql: `INSERT INTO ${name} (v) VALUES (?) RETURNING id, v`, params: ['b'] },
+      ],
+      idempotencyKey: unique('batch'),
+    };
+    const first = await gateway.db.batch.mutate(write);
+    expect(first[1]?.results).toEqual([{ id: 2, v: 'b' }]);
+    await settled();
+    expect(await gateway.db.batch.mutate(write)).toEqual(first);
+    expect(await count(name)).toBe(2);
+  });
+
+  it('runs a keyed script (db.exec) all at once or not at all, once', async () => {
+    const name = unique('script').replaceAll('-', '_');
+    // Counted as D1's exec() counts: by lines.
+    const sql = `CREATE TABLE ${name} (v TEXT);\nINSERT INTO ${name} VALUES ('a'); INSERT INTO ${name} VALUES ('b')`;
+    const idempotencyKey = unique('exec');
+    expect(await gateway.db.exec.mutate({ sql, idempotencyKey })).toMatchObject({ count: 2 });
+    await settled();
+    expect(await gateway.db.exec.mutate({ sql, idempotencyKey })).toMatchObject({ count: 2 });
+    expect(await count(name)).toBe(2);
+    // A script that fails part-way leaves nothing behind.
+    const broken = unique('broken').replaceAll('-', '_');
+    await expectGatewayError(
+      gateway.db.exec.mutate({
+        sql: `CREATE TABLE ${broken} (v); INSERT INTO nowhere_at_all VALUES (1)`,
+        idempotencyKey: unique('exec'),
+      }),
+      'SQL_ERROR',
+    );
+    const created = await env.DB.prepare('SELECT count(*) AS n FROM sqlite_master WHERE name = ?')
+      .bind(broken)
+      .first<number>('n');
+    expect(created).toBe(0);
+  });
+
+  it('answers a RETURNING statement sent as env.DB does (db.statement) the same way on a repeat', async () => {
+    const name = await table();
+    const write = {
+      sql: `INSERT INTO ${name} (v) VALUES ('r') RETURNING id, v`,
+      method: 'raw' as const,
+      columnNames: true,
+      idempotencyKey: unique('stmt'),
+    };
+    const unkeyed = await gateway.db.statement.mutate({ ...write, idempotencyKey: undefined });
+    const first = await gateway.db.statement.mutate(write);
+    // The same shape as the binding's own raw(): column names, then the row.
+    expect(first).toEqual([
+      ['id', 'v'],
+      [2, 'r'],
+    ]);
+    expect(unkeyed).toEqual([
+      ['id', 'v'],
+      [1, 'r'],
+    ]);
+    await settled();
+    expect(await gateway.db.statement.mutate(write)).toEqual(first);
+    expect(await count(name)).toBe(2);
+  });
+});
+
+describe('a keyed write under faults, retried with the same key', () => {
+  it('runs once when the batch fails before D1 runs it', async () => {
+    const name = await table();
+    const { client } = faultyD1('batch fails before D1 runs it');
+    const write = { sql: `INSERT INTO ${name} (v) VALUES ('f')`, idempotencyKey: unique('before') };
+    await expectGatewayError(client.db.run.mutate(write), 'UNAVAILABLE');
+    await settled();
+    expect(await count(name)).toBe(0);
+    const answer = await client.db.run.mutate(write);
+    expect(answer.meta.changes).toBe(1);
+    expect(await count(name)).toBe(1);
+  });
+
+  it('never runs again when the batch committed and its answer was lost: the repeat gets ALREADY_APPLIED', async () => {
+    const name = await table();
+    const { client } = faultyD1('batch commits, then its answer is lost');
+    const write = { sql: `INSERT INTO ${name} (v) VALUES ('f')`, idempotencyKey: unique('lost') };
+    await expectGatewayError(client.db.run.mutate(write), 'UNAVAILABLE');
+    await settled();
+    expect(await count(name)).toBe(1);
+    const error = await expectGatewayError(client.db.run.mutate(write), 'ALREADY_APPLIED');
+    expect(error.data).toMatchObject({ httpStatus: 409, retryable: false });
+    expect(await count(name)).toBe(1);
+  });
+
+  it('never runs again when recording the result failed: RESULT_PENDING for a while, then ALREADY_APPLIED', async () => {
+    const name = await table();
+    const { client } = faultyD1('the result record fails');
+    const key = unique('record');
+    const write = { sql: `INSERT INTO ${name} (v) VALUES ('f')`, idempotencyKey: key };
+    expect((await client.db.run.mutate(write)).meta.changes).toBe(1);
+    await settled();
+    const pending = await expectGatewayError(client.db.run.mutate(write), 'RESULT_PENDING');
+    expect(pending.data).toMatchObject({ httpStatus: 409, retryable: true });
+    await age(key, 1);
+    await expectGatewayError(client.db.run.mutate(write), 'ALREADY_APPLIED');
+    expect(await count(name)).toBe(1);
+  });
+
+  it('gets the first result when the HTTP answer is lost on its way back to the client', async () => {
+    const name = await table();
+    let deliveries = 0;
+    // The gateway answers, and the network drops the answer once; the client retries by itself.
+    const dropsFirstAnswer: Fetch = async (input, init) => {
+      const response = await gatewayFetch(input, init);
+      if (++deliveries === 1) {
+        await settled();
+        throw new TypeError('fetch failed: connection reset');
+      }
+      return response;
+    };
+    const client = createGatewayClient({ url: GATEWAY_URL, fetch: dropsFirstAnswer as typeof fetch });
+    const answer = await client.db.run.mutate({ sql: `INSERT INTO ${name} (v) VALUES ('f')` });
+    expect(deliveries).toBe(2);
+    expect(answer.meta.changes).toBe(1);
+    expect(await count(name)).toBe(1);
+  });
+
+  it('is answered with documented codes only', () => {
+    for (const code of ['IDEMPOTENCY_MISMATCH', 'RESULT_PENDING', 'ALREADY_APPLIED'] as const) {
+      expect(GATEWAY_ERRORS[code]).toBeDefined();
+    }
+  });
+});
+
+describe("the gateway's bookkeeping", () => {
+  it("is out of callers' reach: SQL naming a reserved table is refused with FORBIDDEN before it runs", async () => {
+    const attempts = [
+      () => gateway.db.query.query({ sql: `SELECT * FROM ${WRITES_TABLE}` }),
+      () => gateway.db.run.mutate({ sql: `DROP TABLE ${WRITES_TABLE}` }),
+      () => gateway.db.run.mutate({ sql: `DELETE FROM "main"."_GATEWAY_writes"` }),
+      () => gateway.db.first.query({ sql: 'SELECT count(*) FROM [_gateway_writes]' }),
+      () =>
+        gateway.db.batch.mutate({
+          statements: [{ sql: 'SELECT 1' }, { sql: `UPDATE \`${WRITES_TABLE}\` SET result = NULL` }],
+        }),
+      () => gateway.db.exec.mutate({ sql: `SELECT 1; DROP TABLE ${WRITES_TABLE}` }),
+      () => gateway.db.statement.mutate({ sql: `SELECT key FROM ${WRITES_TABLE}`, method: 'all' }),
+    ];
+    for (const attempt of attempts) {
+      await expectGatewayError(attempt(), 'FORBIDDEN', /names starting with _gateway_ are reserved/);
+    }
+    // The table is still there and still used.
+    const name = await table();
+    await gateway.db.run.mutate({ sql: `INSERT INTO ${name} (v) VALUES ('ok')` });
+    // A string that merely mentions the name is data, not a name.
+    expect(await gateway.db.first.query({ sql: `SELECT '${WRITES_TABLE}' AS s` })).toEqual({
+      s: WRITES_TABLE,
+    });
+  });
+
+  it('is created by the gateway where it is missing, on the first keyed write', async () => {
+    await env.DB.exec(`DROP TABLE IF EXISTS ${WRITES_TABLE}`);
+    const name = await table();
+    const write = { sql: `INSERT INTO ${name} (v) VALUES ('fresh')`, idempotencyKey: unique('fresh') };
+    const first = await gateway.db.run.mutate(write);
+    await settled();
+    expect(await gateway.db.run.mutate(write)).toEqual(first);
+    expect(await count(name)).toBe(1);
+  });
+
+  it('lives in the database the write goes to: a second D1 binding that never ran a migration', async () => {
+    const name = await table(env.ARCHIVE);
+    const write = {
+      binding: 'ARCHIVE' as const,
+      sql: `INSERT INTO ${name} (v) VALUES ('a')`,
+      idempotencyKey: unique('two'),
+    };
+    const first = await gateway.db.run.mutate(write);
+    await settled();
+    expect(await gateway.db.run.mutate(write)).toEqual(first);
+    expect(await count(name, env.ARCHIVE)).toBe(1);
+    const claims = await env.ARCHIVE.prepare(`SELECT count(*) AS n FROM ${WRITES_TABLE} WHERE key = ?`)
+      .bind(write.idempotencyKey)
+      .first<number>('n');
+    expect(claims).toBe(1);
+    const elsewhere = await env.DB.prepare(`SELECT count(*) AS n FROM ${WRITES_TABLE} WHERE key = ?`)
+      .bind(write.idempotencyKey)
+      .first<number>('n');
+    expect(elsewhere).toBe(0);
+  });
+});
+
+describe('KV and R2 writes', () => {
+  it('are idempotent by nature: delivered twice, a put stores the same value and a delete deletes', async () => {
+    const twice: Fetch = async (input, init) => {
+      await gatewayFetch(input, init);
+      return gatewayFetch(input, init);
+    };
+    const client = createGatewayClient({ url: GATEWAY_URL, fetch: twice as typeof fetch });
+    const key = unique('twice');
+    await client.kv.put.mutate({ key, value: 'v' });
+    expect(await env.KV.get(key)).toBe('v');
+    await client.kv.delete.mutate({ key });
+    expect(await env.KV.get(key)).toBeNull();
+    const stored = await client.r2.put.mutate({ key, body: 'body' });
+    expect(stored?.size).toBe(4);
+    expect(await (await env.BUCKET.get(key))?.text()).toBe('body');
+    await client.r2.delete.mutate({ keys: key });
+    expect(await env.BUCKET.head(key)).toBeNull();
+  });
+});
