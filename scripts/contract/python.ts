@@ -219,9 +219,22 @@ QUERIES: Final = frozenset({${Object.entries(procedures)
     .map(([path]) => literal(path))
     .join(', ')}})
 
-#: Procedures that write (tRPC mutations): each carries an idempotency key.
+#: Procedures that write (tRPC mutations).
 MUTATIONS: Final = frozenset({${Object.entries(procedures)
     .filter(([, p]) => p.kind === 'mutation')
+    .map(([path]) => literal(path))
+    .join(', ')}})
+
+#: Procedures that take an idempotency key (D1 writes): a client gives each call a fresh one.
+KEYED: Final = frozenset({${Object.entries(procedures)
+    .filter(([, p]) => {
+      const input = p.input ? defs[p.input.$ref.replace('#/$defs/', '')] : undefined;
+      return (
+        typeof input?.properties === 'object' &&
+        input.properties !== null &&
+        'idempotencyKey' in input.properties
+      );
+    })
     .map(([path]) => literal(path))
     .join(', ')}})
 

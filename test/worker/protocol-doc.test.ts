@@ -7,7 +7,9 @@ import { handleGatewayRequest } from '../../worker/gateway.ts';
 // docs/protocol.md cannot drift: every ```http request=NAME block is sent verbatim, in the doc's
 // order, to the gateway's real handler (as a container's outbound request would reach it), and the
 // answer must be the ```http answer=NAME block. In a documented answer a string "<...>" stands for a
-// value that differs from run to run, and only the headers shown are compared.
+// value that differs from run to run, and only the headers shown are compared. Each example is sent
+// once the gateway has finished what it does after the previous answer (an idempotent write's result
+// record), as a moment later in a deployment.
 
 const ORIGIN = 'http://gateway.internal';
 /** The container the doc's examples come from (`ctx.containerId`, 64 hex digits). */
@@ -72,7 +74,11 @@ function mismatch(documented: unknown, actual: unknown, at = '$'): string | unde
     : `${at}: ${JSON.stringify(actual)}, not ${JSON.stringify(documented)}`;
 }
 
+/** What the gateway does after its answers (result records); each example waits for the last's. */
+const after: Promise<unknown>[] = [];
+
 async function send(text: string): Promise<Response> {
+  await Promise.all(after.splice(0));
   const { start, headers, body } = parse(text);
   const [method = '', target = ''] = start.split(' ');
   const request = new Request(`${ORIGIN}${target}`, {
@@ -81,7 +87,7 @@ async function send(text: string): Promise<Response> {
     headers: headers.filter(([name]) => name !== 'host'),
     ...(method === 'GET' || method === 'HEAD' ? {} : { body }),
   });
-  return handleGatewayRequest(request, env, caller, { log: () => {} });
+  return handleGatewayRequest(request, env, caller, { log: () => {}, waitUntil: (task) => after.push(task) });
 }
 
 describe('docs/protocol.md', () => {

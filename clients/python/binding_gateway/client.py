@@ -16,7 +16,7 @@ from typing import Any, Final, Literal
 
 import httpx
 
-from .contract import CONTRACT_VERSION, MUTATIONS, QUERIES, Procedures
+from .contract import CONTRACT_VERSION, KEYED, MUTATIONS, QUERIES, Procedures
 from .errors import GatewayError
 from .wire import decode, decode_header, encode, encode_header, error_of
 
@@ -101,13 +101,19 @@ class GatewayClient(Procedures):
     async def call(self, path: str, input: Mapping[str, Any] | None = None, *, deadline: float | None = None) -> Any:
         """Calls a procedure by name (``"db.query"``) and returns its decoded output.
 
-        A write (a procedure in ``MUTATIONS``) gets a fresh idempotency key unless ``input`` has
-        one; every attempt sends the same key, so a retried write runs once. Reads, and writes with
-        a key, are retried on a retryable failure, up to ``retries`` times, within the deadline.
+        A D1 write (a procedure in ``KEYED``) gets a fresh idempotency key unless ``input`` has
+        one (``"idempotencyKey": None`` opts out, and is not sent); every attempt sends the same
+        key, so a retried write runs once. On a retryable failure the call is sent again, up to
+        ``retries`` times within the deadline, if it is safe: a read, a keyed D1 write, or a KV or
+        R2 write (idempotent by nature, docs/exactly-once.md).
         """
-        if path in MUTATIONS and input is not None and "idempotencyKey" not in input:
-            input = {**input, "idempotencyKey": new_idempotency_key()}
-        retry = path in QUERIES or (input is not None and isinstance(input.get("idempotencyKey"), str))
+        if path in KEYED and input is not None:
+            if "idempotencyKey" not in input:
+                input = {**input, "idempotencyKey": new_idempotency_key()}
+            elif input["idempotencyKey"] is None:
+                input = {k: v for k, v in input.items() if k != "idempotencyKey"}
+        keyed = input is not None and isinstance(input.get("idempotencyKey"), str)
+        retry = path in QUERIES or (path in MUTATIONS and (path not in KEYED or keyed))
         body = json.dumps(encode(input) if input is not None else {}, separators=(",", ":"))
         limit = self.deadline if deadline is None else deadline
         try:
@@ -150,9 +156,7 @@ class GatewayClient(Procedures):
         """Makes a stream call (``"r2.getStream"``, ``"kv.putStream"``, ...): yields its result (the
         ``x-gateway-result`` header, decoded) and the response, whose body is the streamed value of
         a read. Not retried (a body cannot be sent twice) and no deadline: a large body takes as
-        long as it takes. A write gets a fresh idempotency key unless ``parameters`` has one."""
-        if name.endswith("putStream") and "idempotencyKey" not in parameters:
-            parameters = {**parameters, "idempotencyKey": new_idempotency_key()}
+        long as it takes."""
         headers = {**self._headers(), CALL_HEADER: encode_header(parameters), "content-type": "application/octet-stream"}
         if content is not None:
             size = len(content) if isinstance(content, bytes) else length

@@ -12,10 +12,10 @@ from datetime import datetime
 from typing import Any, Final, Literal, NotRequired, TypedDict, cast
 
 #: The contract's version; sent as `x-gateway-contract`, a gateway on another version refuses the call.
-CONTRACT_VERSION: Final = "47935e2499c4bf49"
+CONTRACT_VERSION: Final = "ae6e6e19ddaa7123"
 
 #: Every code a gateway error carries in `error.json.data.gatewayCode`.
-GatewayCode = Literal["BAD_INPUT", "SQL_ERROR", "READ_ONLY", "CONSTRAINT", "NOT_FOUND", "METHOD_NOT_ALLOWED", "UNSUPPORTED_MEDIA_TYPE", "PRECONDITION_FAILED", "LIMIT_EXCEEDED", "RATE_LIMITED", "UNAVAILABLE", "OVERLOADED", "TIMEOUT", "UNAUTHORIZED", "FORBIDDEN", "VERSION_MISMATCH", "CANCELLED", "INTERNAL"]
+GatewayCode = Literal["BAD_INPUT", "SQL_ERROR", "READ_ONLY", "CONSTRAINT", "NOT_FOUND", "METHOD_NOT_ALLOWED", "UNSUPPORTED_MEDIA_TYPE", "PRECONDITION_FAILED", "LIMIT_EXCEEDED", "RATE_LIMITED", "UNAVAILABLE", "OVERLOADED", "TIMEOUT", "UNAUTHORIZED", "FORBIDDEN", "IDEMPOTENCY_MISMATCH", "RESULT_PENDING", "ALREADY_APPLIED", "VERSION_MISMATCH", "CANCELLED", "INTERNAL"]
 
 
 class ErrorInfo(TypedDict):
@@ -40,6 +40,9 @@ GATEWAY_ERRORS: Final[dict[str, ErrorInfo]] = {
     "TIMEOUT": {"http_status": 408, "retryable": False},
     "UNAUTHORIZED": {"http_status": 401, "retryable": False},
     "FORBIDDEN": {"http_status": 403, "retryable": False},
+    "IDEMPOTENCY_MISMATCH": {"http_status": 422, "retryable": False},
+    "RESULT_PENDING": {"http_status": 409, "retryable": True},
+    "ALREADY_APPLIED": {"http_status": 409, "retryable": False},
     "VERSION_MISMATCH": {"http_status": 412, "retryable": False},
     "CANCELLED": {"http_status": 499, "retryable": False},
     "INTERNAL": {"http_status": 500, "retryable": False},
@@ -75,16 +78,19 @@ LIMITS: Final[dict[str, int]] = {
 }
 
 #: The binding names the gateway serves, by kind; the first of each kind is the default.
-BINDINGS: Final[dict[str, list[str]]] = {"d1":["DB"],"kv":["KV","CACHE"],"r2":["BUCKET"]}
-D1BindingName = Literal["DB"]
+BINDINGS: Final[dict[str, list[str]]] = {"d1":["DB","ARCHIVE"],"kv":["KV","CACHE"],"r2":["BUCKET"]}
+D1BindingName = Literal["DB", "ARCHIVE"]
 KvBindingName = Literal["KV", "CACHE"]
 R2BindingName = Literal["BUCKET"]
 
 #: Procedures that only read (tRPC queries): retried freely.
 QUERIES: Final = frozenset({"db.query", "db.first", "db.raw", "kv.get", "kv.getWithMetadata", "kv.list", "r2.get", "r2.head", "r2.list", "gateway.info"})
 
-#: Procedures that write (tRPC mutations): each carries an idempotency key.
+#: Procedures that write (tRPC mutations).
 MUTATIONS: Final = frozenset({"db.run", "db.batch", "db.statement", "db.exec", "kv.put", "kv.delete", "r2.put", "r2.delete", "r2.createMultipartUpload", "r2.completeMultipartUpload", "r2.abortMultipartUpload"})
+
+#: Procedures that take an idempotency key (D1 writes): a client gives each call a fresh one.
+KEYED: Final = frozenset({"db.run", "db.batch", "db.statement", "db.exec"})
 
 #: The stream calls, beside the procedures at `<gateway>/<name>`.
 STREAM_CALLS: Final = frozenset({"r2.getStream", "r2.putStream", "r2.uploadPart", "kv.getStream", "kv.putStream"})
@@ -133,7 +139,7 @@ class Statement(TypedDict):
 
 class DbBatchInput(TypedDict):
     statements: list[Statement]
-    binding: NotRequired[Literal["DB"]]
+    binding: NotRequired[Literal["DB", "ARCHIVE"]]
     idempotencyKey: NotRequired[str]
 
 
@@ -142,7 +148,7 @@ DbBatchOutput = list[D1Result]
 
 class DbExecInput(TypedDict):
     sql: str
-    binding: NotRequired[Literal["DB"]]
+    binding: NotRequired[Literal["DB", "ARCHIVE"]]
     idempotencyKey: NotRequired[str]
 
 
@@ -154,7 +160,7 @@ class DbExecOutput(TypedDict):
 class DbFirstInput(TypedDict):
     sql: str
     params: NotRequired[list[SqlParam]]
-    binding: NotRequired[Literal["DB"]]
+    binding: NotRequired[Literal["DB", "ARCHIVE"]]
     column: NotRequired[str]
 
 
@@ -167,7 +173,7 @@ DbFirstOutput = Row | SqlValue
 class DbQueryInput(TypedDict):
     sql: str
     params: NotRequired[list[SqlParam]]
-    binding: NotRequired[Literal["DB"]]
+    binding: NotRequired[Literal["DB", "ARCHIVE"]]
 
 
 DbQueryOutput = D1Result
@@ -176,7 +182,7 @@ DbQueryOutput = D1Result
 class DbRawInput(TypedDict):
     sql: str
     params: NotRequired[list[SqlParam]]
-    binding: NotRequired[Literal["DB"]]
+    binding: NotRequired[Literal["DB", "ARCHIVE"]]
     columnNames: NotRequired[bool]
 
 
@@ -189,7 +195,7 @@ DbRawOutput = list[RawRow]
 class DbRunInput(TypedDict):
     sql: str
     params: NotRequired[list[SqlParam]]
-    binding: NotRequired[Literal["DB"]]
+    binding: NotRequired[Literal["DB", "ARCHIVE"]]
     idempotencyKey: NotRequired[str]
 
 
@@ -201,7 +207,7 @@ class DbRunOutput(TypedDict):
 class DbStatementInput(TypedDict):
     sql: str
     params: NotRequired[list[SqlParam]]
-    binding: NotRequired[Literal["DB"]]
+    binding: NotRequired[Literal["DB", "ARCHIVE"]]
     method: Literal["all", "first", "raw", "run"]
     idempotencyKey: NotRequired[str]
     column: NotRequired[str]
@@ -235,7 +241,6 @@ Json = Any
 class KvDeleteInput(TypedDict):
     binding: NotRequired[Literal["KV", "CACHE"]]
     key: str
-    idempotencyKey: NotRequired[str]
 
 
 KvDeleteOutput = None
@@ -302,7 +307,6 @@ class KvPutInput(TypedDict):
     expiration: NotRequired[int]
     expirationTtl: NotRequired[int]
     metadata: NotRequired[Json]
-    idempotencyKey: NotRequired[str]
 
 
 KvPutOutput = None
@@ -314,7 +318,6 @@ class KvPutStreamParameters(TypedDict):
     expiration: NotRequired[int]
     expirationTtl: NotRequired[int]
     metadata: NotRequired[Json]
-    idempotencyKey: NotRequired[str]
 
 
 class KvPutStreamResult(TypedDict):
@@ -405,7 +408,6 @@ class R2CreateMultipartUploadOutput(TypedDict):
 
 class R2DeleteInput(TypedDict):
     binding: NotRequired[Literal["BUCKET"]]
-    idempotencyKey: NotRequired[str]
     keys: str | list[str]
 
 
@@ -518,7 +520,6 @@ class R2PutInput(TypedDict):
     onlyIf: NotRequired[R2Conditional]
     md5: NotRequired[str]
     sha256: NotRequired[str]
-    idempotencyKey: NotRequired[str]
 
 
 R2PutOutput = R2Object | None
@@ -532,7 +533,6 @@ class R2PutStreamParameters(TypedDict):
     onlyIf: NotRequired[R2Conditional]
     md5: NotRequired[str]
     sha256: NotRequired[str]
-    idempotencyKey: NotRequired[str]
 
 
 class R2PutStreamResult(TypedDict):

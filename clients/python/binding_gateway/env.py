@@ -13,7 +13,7 @@ from .r2 import R2Bucket
 
 
 class GatewayEnv:
-    """The gateway's bindings, named as in wrangler.toml: ``DB`` (D1), ``KV`` and ``CACHE`` (KV),
+    """The gateway's bindings, named as in wrangler.toml: ``DB`` and ``ARCHIVE`` (D1), ``KV`` and ``CACHE`` (KV),
     ``BUCKET`` (R2); and ``gateway``, the typed procedures. They share one connection pool: make
     one ``GatewayEnv`` per process and close it at shutdown (``aclose()`` or ``async with``).
 
@@ -26,6 +26,7 @@ class GatewayEnv:
     def __init__(self, gateway: GatewayClient) -> None:
         self.gateway = gateway
         self.DB = D1Database(gateway, "DB")
+        self.ARCHIVE = D1Database(gateway, "ARCHIVE")
         self.KV = KVNamespace(gateway, "KV")
         self.CACHE = KVNamespace(gateway, "CACHE")
         self.BUCKET = R2Bucket(gateway, "BUCKET")
