@@ -17,6 +17,11 @@ export default defineConfig({
                 TEST_MIGRATIONS: await readD1Migrations(path.join(root, 'migrations')),
                 // Cases per procedure in test/worker/fuzz.test.ts (npm run fuzz sets more).
                 FUZZ_RUNS: process.env.FUZZ_RUNS ?? '8',
+                // wrangler's config brings .dev.vars, which `npm start` writes: without these, the
+                // token route and the forwarding of the local session would be on in the tests that
+                // prove them off. Empty is unset for the Worker.
+                GATEWAY_DEV_TOKEN: '',
+                CONTAINER_DEV_URL: '',
               },
             },
           })),
@@ -26,6 +31,10 @@ export default defineConfig({
           include: ['test/worker/**/*.test.ts'],
           setupFiles: ['test/worker/apply-migrations.ts'],
         },
+      },
+      {
+        // The repository itself, in Node: the lockfile serves every platform, the imports form no circle.
+        test: { name: 'repo', environment: 'node', include: ['test/repo/**/*.test.ts'] },
       },
       {
         // Tier (b): the Worker under wrangler's dev server and the container as a Node process.

@@ -1,9 +1,9 @@
 import { createTRPCClient, httpBatchLink, retryLink, type TRPCClient, TRPCClientError } from '@trpc/client';
-import type { AppRouter } from '../worker/router.ts';
 import { GATEWAY_ERRORS, type GatewayCode, isGatewayCode } from './errors.ts';
 import { GATEWAY_MAX_BATCH_SIZE } from './limits.ts';
 import { deadlineLink } from './links/deadline.ts';
 import { idempotencyLink } from './links/idempotency.ts';
+import type { AppRouter } from './router-type.ts';
 import { transformer } from './transformer.ts';
 import { CONTRACT_HEADER, REQUEST_ID_HEADER } from './transport.ts';
 import { CONTRACT_VERSION } from './version.ts';

@@ -9,10 +9,17 @@
  * type QueryInput = z.input<typeof db.query.input>;
  */
 
-export type { AppRouter } from '../worker/router.ts';
 export * from './bindings.ts';
 export * from './errors.ts';
 export * from './limits.ts';
+export type {
+  AppRouter,
+  GatewayErrorShape,
+  GatewayProcedures,
+  Mutation,
+  Query,
+  RouterOf,
+} from './router-type.ts';
 export * from './schemas/common.ts';
 export * from './schemas/db.ts';
 export * from './schemas/gateway.ts';

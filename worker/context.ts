@@ -1,15 +1,10 @@
-import type { z } from 'zod';
-import type { gateway } from '../shared/index.ts';
 import type { After } from './after.ts';
+import type { Caller } from './caller.ts';
 import type { Policy } from './policy.ts';
 import type { ReadBatch } from './read-batch.ts';
 
-/**
- * Who is calling the gateway, as established by the transport that received the request:
- * `outbound`, a container through `outboundByHost`, with its `ctx.containerId` as `id`; `dev`, the
- * local session's token route; `test`, the test suites.
- */
-export type Caller = z.infer<typeof gateway.info.output>['caller'];
+// Its own file, so that policy.ts can name a caller without importing the context that holds a policy.
+export type { Caller } from './caller.ts';
 
 /** The tRPC context: the same router serves every transport; only the caller differs. */
 export interface GatewayContext {

@@ -1,9 +1,10 @@
 import { waitUntil } from 'cloudflare:workers';
 import { fetchRequestHandler } from '@trpc/server/adapters/fetch';
-import { CONTRACT_VERSION, GATEWAY_MAX_BATCH_SIZE } from '../shared/index.ts';
+import { GATEWAY_MAX_BATCH_SIZE } from '../shared/index.ts';
 import { CONTRACT_HEADER, D1_SESSION_HEADER, GATEWAY_PATH, REQUEST_ID_HEADER } from '../shared/transport.ts';
 import { afterAnswer } from './after.ts';
 import type { Caller } from './context.ts';
+import { checkContractVersion } from './contract-version.ts';
 import { GatewayError, gatewayCodeOfError } from './errors.ts';
 import { readGuardedBody } from './guards.ts';
 import { allowAll, type Policy } from './policy.ts';
@@ -27,16 +28,6 @@ export interface GatewayOptions {
 }
 
 const REQUEST_ID = /^[\w.:-]{1,128}$/;
-
-/** A client that says nothing (curl, a test) is served; one built on another contract is not. */
-export function checkContractVersion(version: string | null): void {
-  if (version !== null && version !== CONTRACT_VERSION) {
-    throw new GatewayError(
-      'VERSION_MISMATCH',
-      `the client was built for contract ${version}; this gateway serves ${CONTRACT_VERSION}: deploy them together`,
-    );
-  }
-}
 
 /**
  * Serves one gateway request for a caller the transport has already identified. Every transport

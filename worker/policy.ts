@@ -1,4 +1,4 @@
-import type { Caller } from './context.ts';
+import type { Caller } from './caller.ts';
 
 /** One call, as the policy sees it: who, which procedure, and the input as sent (not yet validated). */
 export interface PolicyCall {

@@ -1,6 +1,6 @@
 import { TRPCClientError, type TRPCLink } from '@trpc/client';
 import { observable } from '@trpc/server/observable';
-import type { AppRouter } from '../../worker/router.ts';
+import type { AppRouter } from '../router-type.ts';
 
 /** The time a call may take, retries included; `{ context: { deadlineMs } }` overrides it per call. */
 export function deadlineLink(defaultMs: number): TRPCLink<AppRouter> {

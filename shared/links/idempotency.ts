@@ -1,6 +1,6 @@
 import type { TRPCLink } from '@trpc/client';
 import { observable } from '@trpc/server/observable';
-import type { AppRouter } from '../../worker/router.ts';
+import type { AppRouter } from '../router-type.ts';
 
 /**
  * Gives every write (every mutation) an idempotency key, unless the caller chose one, before any

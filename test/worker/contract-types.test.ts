@@ -1,7 +1,10 @@
-import type { inferRouterInputs, inferRouterOutputs } from '@trpc/server';
+import type { TRPCClient } from '@trpc/client';
+import type { inferRouterError, inferRouterInputs, inferRouterOutputs } from '@trpc/server';
 import { describe, expectTypeOf, it } from 'vitest';
 import type { z } from 'zod';
+import type { GatewayClient } from '../../shared/client.ts';
 import type { AppRouter, db, GATEWAY_ERRORS, GatewayCode, kv, r2 } from '../../shared/index.ts';
+import type { appRouter } from '../../worker/router.ts';
 import { gateway } from './helpers.ts';
 
 // These assertions are checked by the type checker (`npm run typecheck`, part of `npm test`).
@@ -17,6 +20,22 @@ type ContractOutputs = {
 };
 type Inputs = inferRouterInputs<AppRouter>;
 type Outputs = inferRouterOutputs<AppRouter>;
+type WorkerRouter = typeof appRouter;
+
+describe('the Worker’s router and the contract’s router type', () => {
+  it('have the same procedures, each of the same kind, with the same inputs and outputs', () => {
+    expectTypeOf<WorkerRouter['_def']['record']>().toEqualTypeOf<AppRouter['_def']['record']>();
+  });
+
+  it('shape errors and transform values alike', () => {
+    expectTypeOf<inferRouterError<WorkerRouter>>().toEqualTypeOf<inferRouterError<AppRouter>>();
+    expectTypeOf<WorkerRouter['_def']['_config']['$types']['transformer']>().toEqualTypeOf<true>();
+  });
+
+  it('give a client typed by either the same calls', () => {
+    expectTypeOf<TRPCClient<WorkerRouter>>().toEqualTypeOf<GatewayClient>();
+  });
+});
 
 describe('the router and the client types', () => {
   it('take exactly the contract inputs and give exactly its outputs, for every procedure', () => {
