@@ -13,6 +13,7 @@ import { createInterface } from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { unstable_startWorker } from 'wrangler';
 import { DEV_GATEWAY_PATH, HEALTH_PATH } from '../shared/transport.ts';
+import { type ContainerKind, containerCommand } from './container-process.ts';
 
 export const ROOT = path.resolve(import.meta.dirname, '..');
 const WRANGLER = path.join(ROOT, 'node_modules', '.bin', 'wrangler');
@@ -24,6 +25,8 @@ export interface LocalSessionOptions {
   port: number;
   /** The container process's port on 127.0.0.1. */
   containerPort: number;
+  /** Which container process runs: the Node API (default) or the Python app (container-process.ts). */
+  container?: ContainerKind | undefined;
   /** The dev gateway's bearer token (GATEWAY_DEV_TOKEN). */
   token: string;
   /** Where local D1/KV/R2 data lives; wrangler's `.wrangler/state` when absent. */
@@ -135,15 +138,15 @@ export async function startLocalSession(options: LocalSessionOptions): Promise<L
   try {
     const url = await worker.url;
     const startContainer = async () => {
-      const child = spawn(process.execPath, [path.join(ROOT, 'container', 'server.ts')], {
-        cwd: ROOT,
+      const kind = containerCommand(options.container ?? 'node', ROOT, options.containerPort);
+      const child = spawn(kind.command, kind.args, {
+        cwd: kind.cwd,
         // Its own process group, so that stopping it stops all it started.
         detached: true,
         stdio: ['ignore', 'pipe', 'pipe'],
         env: {
           ...process.env,
-          HOST: '127.0.0.1',
-          PORT: String(options.containerPort),
+          ...kind.env,
           GATEWAY_URL: new URL(DEV_GATEWAY_PATH, url).href,
           GATEWAY_TOKEN: options.token,
         },

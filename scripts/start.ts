@@ -3,19 +3,30 @@
  * applies the migrations locally, starts the Worker and the container process, waits until
  * `/api/users` answers through both, and stops both on Ctrl-C or SIGTERM.
  *
+ * `npm start -- --container python` runs the original Python app (examples/python-fastapi/) in place
+ * of the Node container.
+ *
  * Environment: PORT (the Worker's, default 8787), CONTAINER_PORT (used when .dev.vars is written,
  * default 8000), DEV_VARS (default ./.dev.vars), PERSIST_TO (default wrangler's .wrangler/state).
  */
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { parseEnv } from 'node:util';
+import { parseArgs, parseEnv } from 'node:util';
 import { CONTAINER_PORT, DEV_TOKEN_MIN_LENGTH } from '../shared/transport.ts';
+import { CONTAINER_KINDS, type ContainerKind, isContainerKind } from './container-process.ts';
 import { type LocalSession, ROOT, startLocalSession, waitForOk } from './local-session.ts';
 
 process.env.WRANGLER_SEND_METRICS ??= 'false';
 
 const port = Number(process.env.PORT ?? 8787);
+const containerFlag = parseArgs({ options: { container: { type: 'string', default: 'node' } } }).values
+  .container;
+if (!isContainerKind(containerFlag)) {
+  console.error(`--container is one of ${CONTAINER_KINDS.join(', ')}, not ${containerFlag}`);
+  process.exit(1);
+}
+const container: ContainerKind = containerFlag;
 const devVarsPath = path.resolve(ROOT, process.env.DEV_VARS ?? '.dev.vars');
 
 /** Reads .dev.vars, adding what is missing; refuses a token that is too short. */
@@ -80,6 +91,7 @@ async function main(): Promise<void> {
     port,
     containerPort,
     token,
+    container,
     persistTo: process.env.PERSIST_TO,
     log: (source, line) => console.log(`[${source}] ${line}`),
   });

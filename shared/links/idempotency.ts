@@ -10,7 +10,7 @@ export const KEYED_WRITES: ReadonlySet<string> = new Set(['db.run', 'db.batch', 
  * the same value, a delete, an R2 put without a condition (a conditional one would answer its own
  * retry with `null`, the condition having failed), an abort of a multipart upload.
  */
-const IDEMPOTENT_WRITES: ReadonlySet<string> = new Set([
+export const IDEMPOTENT_WRITES: ReadonlySet<string> = new Set([
   'kv.put',
   'kv.delete',
   'r2.put',
