@@ -208,3 +208,31 @@ async def test_a_write_whose_answer_was_lost_is_retried_with_its_key_and_runs_on
     finally:
         await gateway.aclose()
         await env.aclose()
+
+
+async def test_retries_a_kv_put_without_a_key_but_not_a_conditional_r2_put(make_client: Callable[..., GatewayClient]) -> None:
+    async def first_fails(request: httpx.Request, attempt: int, forward: Forward) -> httpx.Response:
+        if attempt == 1:
+            return gateway_error_response("UNAVAILABLE", True, 503)
+        return await forward(request)
+
+    transport = FaultTransport(first_fails)
+    gateway = make_client(transport=transport)
+    try:
+        key = f"py-retry-{time.time_ns()}"
+        await gateway.kv_put({"key": key, "value": "v"})
+        assert len(transport.requests) == 2
+        assert all("idempotencyKey" not in body_of(r)["json"] for r in transport.requests)  # type: ignore[operator]
+        assert await gateway.kv_get({"key": key}) == "v"
+    finally:
+        await gateway.aclose()
+
+    transport = FaultTransport(first_fails)
+    gateway = make_client(transport=transport)
+    try:
+        with pytest.raises(GatewayError) as caught:
+            await gateway.r2_put({"key": f"py-cond-{time.time_ns()}", "body": "b", "onlyIf": {"etagDoesNotMatch": "*"}})
+        assert caught.value.code == "UNAVAILABLE"
+        assert len(transport.requests) == 1
+    finally:
+        await gateway.aclose()
