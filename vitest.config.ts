@@ -39,6 +39,14 @@ export default defineConfig({
         test: { name: 'repo', environment: 'node', include: ['test/repo/**/*.test.ts'] },
       },
       {
+        // The client's Node-only paths (its default transport, the end-of-tick scheduler), in Node.
+        test: {
+          name: 'node',
+          environment: 'node',
+          include: ['test/node/**/*.test.ts'],
+        },
+      },
+      {
         // Tier (b): the Worker under wrangler's dev server and the container as a Node process.
         test: {
           name: 'e2e',

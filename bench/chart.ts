@@ -3,7 +3,7 @@
  * horizontal bars on a log scale (they span 1 ms to seconds), then each target's ratio as a bar
  * with its target marked.
  */
-import type { BenchResults, Summary } from './report.ts';
+import { type BenchResults, formatFigure, formatGoal, type Summary } from './report.ts';
 import type { ScenarioName } from './scenarios.ts';
 
 const WIDTH = 960;
@@ -58,29 +58,29 @@ function mediansPanel(results: BenchResults, top: number): [string, number] {
   return [parts.join('\n'), chartBottom + 24 - top];
 }
 
-/** The targets panel: each ratio on its own linear scale, its target as a dashed line. */
+/** The targets panel: each figure on its own linear scale, its goal as a dashed line. */
 function targetsPanel(results: BenchResults, top: number): [string, number] {
-  const parts = [text(10, top + 18, 'Targets: ratio of medians (green met, red not met)', 'class="h"')];
+  const parts = [text(10, top + 18, 'Targets (green met, red not met)', 'class="h"')];
   const rowH = 34;
-  results.ratios.forEach((r, i) => {
+  results.targets.forEach((t, i) => {
     const y = top + 34 + i * rowH;
-    const max = Math.max(r.value, r.target) * 1.25;
+    const measured = Number.isFinite(t.measured) ? t.measured : 0;
+    const max = Math.max(measured, t.goal) * 1.25;
     const scale = (v: number) => BAR_X + (v / max) * BAR_W;
-    const goal = `${r.direction === '<=' ? '≤' : '≥'} ${r.target}${r.direction === '>=' ? '×' : ''}`;
     parts.push(
-      text(LABEL_W, y + 14, `${r.id} ${r.label}`, 'text-anchor="end" class="small"'),
-      `<rect x="${BAR_X}" y="${y + 3}" width="${Math.max(1, scale(r.value) - BAR_X).toFixed(1)}" height="16" fill="${r.met ? MET : NOT_MET}"/>`,
-      `<line x1="${scale(r.target).toFixed(1)}" y1="${y - 2}" x2="${scale(r.target).toFixed(1)}" y2="${y + 24}" class="target"/>`,
-      text(scale(r.target) + 3, y + 30, `target ${goal}`, 'class="tick"'),
+      text(LABEL_W, y + 14, `${t.name} ${t.label}`, 'text-anchor="end" class="small"'),
+      `<rect x="${BAR_X}" y="${y + 3}" width="${Math.max(1, scale(measured) - BAR_X).toFixed(1)}" height="16" fill="${t.met ? MET : NOT_MET}"/>`,
+      `<line x1="${scale(t.goal).toFixed(1)}" y1="${y - 2}" x2="${scale(t.goal).toFixed(1)}" y2="${y + 24}" class="target"/>`,
+      text(scale(t.goal) + 3, y + 30, `target ${formatGoal(t)}`, 'class="tick"'),
       text(
-        scale(r.value) + 6,
+        scale(measured) + 6,
         y + 16,
-        `${r.direction === '>=' ? `${r.value.toFixed(1)}×` : r.value.toFixed(3)} ${r.met ? 'met' : 'not met'}`,
+        `${formatFigure(t, t.measured)} ${t.met ? 'met' : 'not met'}`,
         'class="val"',
       ),
     );
   });
-  return [parts.join('\n'), 34 + results.ratios.length * rowH + 10];
+  return [parts.join('\n'), 34 + results.targets.length * rowH + 10];
 }
 
 export function renderChart(results: BenchResults): string {
@@ -91,7 +91,7 @@ export function renderChart(results: BenchResults): string {
   const [targets, targetsH] = targetsPanel(results, 44 + mediansH);
   const height = 44 + mediansH + targetsH;
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${height}" viewBox="0 0 ${WIDTH} ${height}" font-family="system-ui, sans-serif" font-size="12" role="img" aria-labelledby="title">
-<title id="title">binding-gateway benchmark: medians per scenario and the P1–P4 targets</title>
+<title id="title">binding-gateway benchmark: medians per scenario and the targets</title>
 <style>
 .h { font-weight: 600; font-size: 14px; }
 .tick { fill: #555; font-size: 10px; }

@@ -19,11 +19,15 @@ export const INSERT_ROWS = 1_000;
 export const CONCURRENT_READS = 10;
 // Inserted rows get ids above the seeded ones, and are deleted after each insert scenario.
 const INSERT_FIRST_ID = SEED_ROWS + 1;
+// The single INSERTs (original.run, gateway.run…) take ids above those, one per call, each row
+// deleted after its call is timed.
+const RUN_FIRST_ID = INSERT_FIRST_ID + INSERT_ROWS;
 
 export const SELECT_ONE = 'SELECT * FROM bench_rows WHERE id = ?';
 const SELECT_ALL = 'SELECT * FROM bench_rows';
 const INSERT = 'INSERT INTO bench_rows (id, name, score, created_at) VALUES (?, ?, ?, ?)';
 const DELETE_INSERTED = `DELETE FROM bench_rows WHERE id >= ${INSERT_FIRST_ID}`;
+const DELETE_ONE = 'DELETE FROM bench_rows WHERE id = ?';
 
 /** Every reported figure, in the table's order, with what it is. */
 export const SCENARIO_INFO = {
@@ -32,7 +36,13 @@ export const SCENARIO_INFO = {
   'floor.run-median': 'the same, median of n runs (workerd clock ticks in 1 ms)',
   'original.query': 'original POST /internal/db/query, a new connection per call',
   'original.query.keepalive': 'the same over keep-alive (not the original client: for attribution)',
+  'original.run': 'original POST /internal/db/run, one INSERT, a new connection per call',
   'gateway.query': 'typed client db.query, keep-alive',
+  'gateway.query.outbound':
+    "the same through the container's outbound handler (production's transport: no token route)",
+  'gateway.query.fetch': "the same over Node's global fetch instead of the default transport (attribution)",
+  'gateway.run': 'typed client db.run, one INSERT, with the idempotency key the client adds',
+  'gateway.run.unkeyed': 'the same with idempotencyKey: undefined (no exactly-once record)',
   'gateway.client-cpu': 'typed client db.query answered by a recorded reply: the client alone',
   'gateway.query.quiet': 'the same gateway without the per-call log line and the token check (attribution)',
   'env.DB.first': 'createGatewayEnv().DB.prepare(sql).bind(id).first()',
@@ -65,6 +75,10 @@ export interface BenchContext {
   cannedClient: GatewayClient;
   /** A typed client of the quiet gateway route (no log line, no token). */
   quietClient: GatewayClient;
+  /** A typed client of the outbound handler's route (what the container's calls reach in production). */
+  outboundClient: GatewayClient;
+  /** The typed client with Node's global fetch injected instead of its default transport. */
+  fetchClient: GatewayClient;
   /** Runs of the query per /floor request. */
   floorRuns: number;
   /** Statements per db.batch call for the 1,000 inserts (1,000 unless a limit refused that). */
@@ -110,6 +124,15 @@ async function deleteInserted(url: URL): Promise<void> {
   check(answer.meta.changes === INSERT_ROWS, `${answer.meta.changes} inserted rows, not ${INSERT_ROWS}`);
 }
 
+/** Removes the row a single-INSERT scenario added. */
+async function deleteRow(url: URL, id: number): Promise<void> {
+  const answer = await postKeepAlive<OriginalRunAnswer>(new URL('/internal/db/run', url), {
+    sql: DELETE_ONE,
+    params: [id],
+  });
+  check(answer.meta.changes === 1, `row ${id}: ${answer.meta.changes} rows deleted, not 1`);
+}
+
 /**
  * The fewest db.batch calls that hold the 1,000 inserts: one, unless a gateway or D1 limit refuses
  * it; then halves until one passes. Leaves no rows behind.
@@ -131,7 +154,7 @@ export async function findInsertBatchSize(client: GatewayClient, url: URL): Prom
 }
 
 export function scenarios(ctx: BenchContext): Scenario[] {
-  const { url, client, env, cannedClient, quietClient } = ctx;
+  const { url, client, env, cannedClient, quietClient, outboundClient, fetchClient } = ctx;
   const original = (path: 'query' | 'run', sql: string, params: (number | string)[]) =>
     postNewConnection<OriginalQueryAnswer & OriginalRunAnswer>(new URL(`/internal/db/${path}`, url), {
       sql,
@@ -144,6 +167,19 @@ export function scenarios(ctx: BenchContext): Scenario[] {
   });
   const ids = (id: number) =>
     Array.from({ length: CONCURRENT_READS }, (_, i) => ((id + i - 1) % SEED_ROWS) + 1);
+  let nextRunId = RUN_FIRST_ID;
+  /** One INSERT of a new row, timed by `insert`, and the row deleted after the clock stops. */
+  const insertOne =
+    (name: ScenarioName, insert: (params: (number | string)[]) => Promise<{ changes: number }>) =>
+    async (id: number) => {
+      const rowId = nextRunId++;
+      const [ms, { changes }] = await timed(() =>
+        insert([rowId, `run-${id}`, id / 4, '2026-11-23 12:00:00']),
+      );
+      check(changes === 1, `${name} changed ${changes} rows`);
+      await deleteRow(url, rowId);
+      return ms;
+    };
 
   return [
     one('empty', async () => {
@@ -177,11 +213,39 @@ export function scenarios(ctx: BenchContext): Scenario[] {
       check(answer.results[0]?.id === id, 'original.query.keepalive returned another row');
       return ms;
     }),
+    one(
+      'original.run',
+      insertOne('original.run', async (params) => (await original('run', INSERT, params)).meta),
+    ),
     one('gateway.query', async (id) => {
       const [ms, answer] = await timed(() => client.db.query.query({ sql: SELECT_ONE, params: [id] }));
       check(answer.results[0]?.id === id, 'gateway.query returned another row');
       return ms;
     }),
+    one('gateway.query.outbound', async (id) => {
+      const [ms, answer] = await timed(() =>
+        outboundClient.db.query.query({ sql: SELECT_ONE, params: [id] }),
+      );
+      check(answer.results[0]?.id === id, 'gateway.query.outbound returned another row');
+      return ms;
+    }),
+    one('gateway.query.fetch', async (id) => {
+      const [ms, answer] = await timed(() => fetchClient.db.query.query({ sql: SELECT_ONE, params: [id] }));
+      check(answer.results[0]?.id === id, 'gateway.query.fetch returned another row');
+      return ms;
+    }),
+    one(
+      'gateway.run',
+      insertOne('gateway.run', async (params) => (await client.db.run.mutate({ sql: INSERT, params })).meta),
+    ),
+    one(
+      'gateway.run.unkeyed',
+      insertOne(
+        'gateway.run.unkeyed',
+        async (params) =>
+          (await client.db.run.mutate({ sql: INSERT, params, idempotencyKey: undefined })).meta,
+      ),
+    ),
     one('gateway.query.quiet', async (id) => {
       const [ms, answer] = await timed(() => quietClient.db.query.query({ sql: SELECT_ONE, params: [id] }));
       check(answer.results[0]?.id === id, 'gateway.query.quiet returned another row');

@@ -16,6 +16,7 @@ import { createInterface } from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { unstable_startWorker } from 'wrangler';
 import { DEV_GATEWAY_PATH, HEALTH_PATH } from '../shared/transport.ts';
+import { type ContainerKind, containerCommand } from './container-process.ts';
 
 export const ROOT = path.resolve(import.meta.dirname, '..');
 const WRANGLER = path.join(ROOT, 'node_modules', '.bin', 'wrangler');
@@ -27,6 +28,8 @@ export interface LocalSessionOptions {
   port: number;
   /** The container process's port on 127.0.0.1; several ports start one process (instance) on each. */
   containerPort: number | readonly number[];
+  /** Which container process runs: the Node API (default) or the Python app (container-process.ts). */
+  container?: ContainerKind | undefined;
   /** The dev gateway's bearer token (GATEWAY_DEV_TOKEN). */
   token: string;
   /** Where local D1/KV/R2 data lives; wrangler's `.wrangler/state` when absent. */
@@ -161,16 +164,18 @@ export async function startLocalSession(options: LocalSessionOptions): Promise<L
     const url = await worker.url;
     const startContainer = async (index: number) => {
       const containerUrl = containerUrls[index];
-      if (containerUrl === undefined) throw new Error(`there is no container instance ${index}`);
-      const child = spawn(process.execPath, [path.join(ROOT, 'container', 'server.ts')], {
-        cwd: ROOT,
+      const port = ports[index];
+      if (containerUrl === undefined || port === undefined)
+        throw new Error(`there is no container instance ${index}`);
+      const kind = containerCommand(options.container ?? 'node', ROOT, port);
+      const child = spawn(kind.command, kind.args, {
+        cwd: kind.cwd,
         // Its own process group, so that stopping it stops all it started.
         detached: true,
         stdio: ['ignore', 'pipe', 'pipe'],
         env: {
           ...process.env,
-          HOST: '127.0.0.1',
-          PORT: String(ports[index]),
+          ...kind.env,
           GATEWAY_URL: new URL(DEV_GATEWAY_PATH, url).href,
           GATEWAY_TOKEN: options.token,
           GATEWAY_DEV_CALLER: localInstanceName(index),

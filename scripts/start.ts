@@ -5,6 +5,8 @@
  *
  * `npm start -- --instances 3` starts three container processes, on the port of CONTAINER_DEV_URL
  * and the ports after it, each a caller of its own; the Worker spreads `/api/*` over them.
+ * `npm start -- --container python` runs the original Python app (examples/python-fastapi/) in place
+ * of the Node container.
  *
  * Environment: PORT (the Worker's, default 8787), CONTAINER_PORT (used when .dev.vars is written,
  * default 8000), DEV_VARS (default ./.dev.vars), PERSIST_TO (default wrangler's .wrangler/state).
@@ -14,17 +16,29 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs, parseEnv } from 'node:util';
 import { CONTAINER_PORT, DEV_TOKEN_MIN_LENGTH } from '../shared/transport.ts';
+import { CONTAINER_KINDS, type ContainerKind, isContainerKind } from './container-process.ts';
 import { type LocalSession, localInstanceName, ROOT, startLocalSession, waitForOk } from './local-session.ts';
 
 process.env.WRANGLER_SEND_METRICS ??= 'false';
 
 const port = Number(process.env.PORT ?? 8787);
-const { values: args } = parseArgs({ options: { instances: { type: 'string', default: '1' } } });
+const { values: args } = parseArgs({
+  options: {
+    instances: { type: 'string', default: '1' },
+    container: { type: 'string', default: 'node' },
+  },
+});
 const instances = Number(args.instances);
 if (!Number.isInteger(instances) || instances < 1 || instances > 16) {
   console.error(`npm start: --instances must be a whole number from 1 to 16, not "${args.instances}"`);
   process.exit(1);
 }
+const containerFlag = args.container;
+if (!isContainerKind(containerFlag)) {
+  console.error(`--container is one of ${CONTAINER_KINDS.join(', ')}, not ${containerFlag}`);
+  process.exit(1);
+}
+const container: ContainerKind = containerFlag;
 const devVarsPath = path.resolve(ROOT, process.env.DEV_VARS ?? '.dev.vars');
 
 /** Reads .dev.vars, adding what is missing; refuses a token that is too short. */
@@ -90,6 +104,7 @@ async function main(): Promise<void> {
     port,
     containerPort: Array.from({ length: instances }, (_, i) => containerPort + i),
     token,
+    container,
     persistTo: process.env.PERSIST_TO,
     log: (source, line, instance) =>
       console.log(

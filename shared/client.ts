@@ -1,8 +1,10 @@
-import { createTRPCClient, httpBatchLink, retryLink, type TRPCClient, TRPCClientError } from '@trpc/client';
+import { createTRPCClient, retryLink, type TRPCClient, TRPCClientError } from '@trpc/client';
 import { GATEWAY_ERRORS, type GatewayCode, isGatewayCode } from './errors.ts';
 import { GATEWAY_MAX_BATCH_SIZE } from './limits.ts';
 import { deadlineLink } from './links/deadline.ts';
-import { idempotencyLink } from './links/idempotency.ts';
+import { idempotencyLink, mayRetryWrite } from './links/idempotency.ts';
+import { tickBatchLink } from './links/tick-batch.ts';
+import { nodeFetch } from './node-fetch.ts';
 import type { AppRouter } from './router-type.ts';
 import { transformer } from './transformer.ts';
 import { CONTRACT_HEADER, REQUEST_ID_HEADER } from './transport.ts';
@@ -13,11 +15,11 @@ export interface GatewayClientOptions {
   url: string;
   /** Sent as `Authorization: Bearer <token>`; only the local session's route needs one. */
   token?: string | undefined;
-  /** The fetch to use; the global one by default. */
+  /** The fetch to use; by default a keep-alive `node:http` one in Node (see node-fetch.ts), else the global one. */
   fetch?: typeof globalThis.fetch | undefined;
   /** How long a call may take, retries included (per call: `{ context: { deadlineMs } }`). 35 s by default. */
   deadlineMs?: number | undefined;
-  /** Retries of a call that failed with a retryable code: reads, and writes (they carry a key). 3 by default. */
+  /** Retries of a call that failed with a retryable code: reads, keyed D1 writes, idempotent KV/R2 writes. 3 by default. */
   retries?: number | undefined;
   /** The id to send as `x-request-id` (e.g. the id of the request being served); a new one otherwise. */
   requestId?: (() => string | undefined) | undefined;
@@ -31,14 +33,6 @@ const DEFAULT_RETRIES = 3;
 const BACKOFF_BASE_MS = 50;
 const BACKOFF_MAX_MS = 2_000;
 
-function hasIdempotencyKey(input: unknown): boolean {
-  return (
-    typeof input === 'object' &&
-    input !== null &&
-    typeof (input as { idempotencyKey?: unknown }).idempotencyKey === 'string'
-  );
-}
-
 /** Exponential backoff with full jitter: a random wait up to base × 2^(attempt−1), capped. */
 function backoff(attempt: number): number {
   return Math.random() * Math.min(BACKOFF_MAX_MS, BACKOFF_BASE_MS * 2 ** (attempt - 1));
@@ -48,7 +42,7 @@ function backoff(attempt: number): number {
  * The typed gateway client. Calls made in the same tick share one HTTP request (at most
  * `GATEWAY_MAX_BATCH_SIZE` calls each); every call is a POST, since SQL may be longer than a URL.
  * Each call has a deadline; calls that fail with a retryable code are retried with backoff; every
- * write carries an idempotency key, so a retried write runs once.
+ * D1 write carries an idempotency key, so a retried write runs once (docs/exactly-once.md).
  *
  * @example
  * const gateway = createGatewayClient({ url: 'http://gateway.internal/trpc' });
@@ -61,23 +55,26 @@ export function createGatewayClient(options: GatewayClientOptions): GatewayClien
       idempotencyLink(),
       deadlineLink(options.deadlineMs ?? DEFAULT_DEADLINE_MS),
       retryLink({
-        // A write is retried only with an idempotency key (the link above gives every write one,
-        // unless the caller passed `idempotencyKey: undefined` to opt out), or it could run twice.
+        // A D1 write is retried only with its idempotency key (the link above gives every one a
+        // key, unless the caller passed `idempotencyKey: undefined`), or it could run twice; KV and
+        // R2 writes that are idempotent by nature are retried as they are.
         retry: ({ op, error, attempts }) =>
-          attempts <= retries && isRetryable(error) && (op.type === 'query' || hasIdempotencyKey(op.input)),
+          attempts <= retries &&
+          isRetryable(error) &&
+          (op.type === 'query' || mayRetryWrite(op.path, op.input)),
         retryDelayMs: backoff,
       }),
-      httpBatchLink({
+      // tRPC's httpBatchLink, without its 1 ms wait: the same requests, sent at the end of the tick.
+      tickBatchLink({
         url: options.url,
         transformer,
-        methodOverride: 'POST',
         maxItems: GATEWAY_MAX_BATCH_SIZE,
         headers: () => ({
           [CONTRACT_HEADER]: CONTRACT_VERSION,
           [REQUEST_ID_HEADER]: options.requestId?.() ?? crypto.randomUUID(),
           ...(options.token ? { authorization: `Bearer ${options.token}` } : {}),
         }),
-        ...(options.fetch ? { fetch: options.fetch } : {}),
+        fetch: options.fetch ?? nodeFetch,
       }),
     ],
   });

@@ -4,12 +4,14 @@
  *   it was, so that the typed gateway is compared with what it replaces and not with a straw man;
  * - `GET /empty`: an empty round trip, the transport's own cost;
  * - `POST /floor`: the same query timed inside the Worker, D1's own cost;
- * - `/__gateway/trpc`: the real gateway, through the local session's token route (worker/local-session.ts).
+ * - `/__gateway/trpc`: the real gateway, through the local session's token route (worker/local-session.ts);
+ * - `/trpc`: the real gateway, through the handler the container's outbound interception mounts
+ *   (worker/container.ts), production's transport: no token, the container's id as the caller.
  */
 import type { WorkerEnv } from '../../worker/env.ts';
 import { handleGatewayRequest } from '../../worker/gateway.ts';
 import { isDevGatewayPath, serveDevGateway } from '../../worker/local-session.ts';
-import { QUIET_GATEWAY_PATH } from '../routes.ts';
+import { OUTBOUND_GATEWAY_PATH, QUIET_GATEWAY_PATH } from '../routes.ts';
 
 type Param = null | number | string | boolean;
 
@@ -86,6 +88,10 @@ export default {
         { transport: 'dev', id: 'bench-quiet' },
         { endpoint: QUIET_GATEWAY_PATH, log: () => {} },
       );
+    }
+    // What Backend.outboundByHost['gateway.internal'] calls, with a container id of the bench's own.
+    if (pathname === OUTBOUND_GATEWAY_PATH || pathname.startsWith(`${OUTBOUND_GATEWAY_PATH}/`)) {
+      return handleGatewayRequest(request, env, { transport: 'outbound', id: 'bench-container' });
     }
     if (request.method === 'GET' && pathname === '/empty') return new Response(null, { status: 204 });
     if (request.method === 'POST') {

@@ -1,5 +1,6 @@
 import type { D1BindingName } from '../bindings.ts';
 import { createGatewayClient, type GatewayClient, type GatewayClientOptions } from '../client.ts';
+import { nodeFetch } from '../node-fetch.ts';
 import type { D1Result as ContractResult, SqlParam, SqlValue } from '../schemas/db.ts';
 import { analyzeSql } from '../sql.ts';
 import { D1_BOOKMARK_HEADER, D1_SESSION_HEADER } from '../transport.ts';
@@ -143,7 +144,7 @@ class GatewayD1Session implements D1DatabaseSession {
   readonly #target: Target;
 
   constructor(options: GatewayClientOptions, binding: D1BindingName, constraintOrBookmark: string) {
-    const send = options.fetch ?? globalThis.fetch;
+    const send = options.fetch ?? nodeFetch ?? globalThis.fetch;
     const sessionFetch = async (input: RequestInfo | URL, init?: RequestInit): Promise<Response> => {
       const headers = new Headers(init?.headers);
       headers.set(D1_SESSION_HEADER, this.#bookmark ?? constraintOrBookmark);

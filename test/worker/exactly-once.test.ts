@@ -376,4 +376,26 @@ describe('KV and R2 writes', () => {
     await client.r2.delete.mutate({ keys: key });
     expect(await env.BUCKET.head(key)).toBeNull();
   });
+
+  it('are retried by the client without a key, except a conditional R2 put, which a retry could answer wrongly', async () => {
+    const bodies: string[] = [];
+    let failures = 0;
+    // The first attempt of each call is answered with a bare 503, as a restarting gateway would.
+    const flaky: Fetch = async (input, init) => {
+      bodies.push(String(init?.body));
+      if (failures++ % 2 === 0) return new Response('Service Unavailable', { status: 503 });
+      return gatewayFetch(input, init);
+    };
+    const client = createGatewayClient({ url: GATEWAY_URL, fetch: flaky as typeof fetch });
+    const key = unique('retry');
+    await client.kv.put.mutate({ key, value: 'v' });
+    expect(bodies).toHaveLength(2);
+    expect(bodies.join()).not.toContain('idempotencyKey');
+    expect(await env.KV.get(key)).toBe('v');
+    bodies.length = 0;
+    failures = 0;
+    const conditional = client.r2.put.mutate({ key, body: 'b', onlyIf: { etagDoesNotMatch: '*' } });
+    expect(gatewayCodeOf(await conditional.catch((e: unknown) => e))).toBe('UNAVAILABLE');
+    expect(bodies).toHaveLength(1);
+  });
 });

@@ -1,0 +1,126 @@
+"""The original users API (the seed's FastAPI app), on the gateway.
+
+What changed from the original: no `/internal/*` SQL paths and no `CREATE TABLE` at start (the
+migration owns the table: migrations/0001_users.sql); D1 is `env.DB`, as in a Worker, over the
+gateway's private transport; a duplicate email is 409 and a missing one 400, as in the Node app.
+
+Run it (the local session does: `npm start -- --container python`)::
+
+    GATEWAY_URL=... GATEWAY_TOKEN=... python3 -m uvicorn app:app --port 8000
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Awaitable, Callable
+from contextvars import ContextVar
+from typing import Any
+from uuid import uuid4
+
+from fastapi import FastAPI, Request, Response
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.responses import JSONResponse
+from starlette.datastructures import Headers
+
+from binding_gateway import GatewayError, create_gateway_env
+
+REQUEST_ID_HEADER = "x-request-id"
+VALID_REQUEST_ID = re.compile(r"^[\w.:-]{1,128}$")
+# What the Node app's zod `z.email()` takes, near enough: something@domain.tld, no spaces.
+EMAIL = re.compile(r"^[^\s@]+@[^\s@]+\.[^\s@]+$")
+MAX_NAME_CHARS = 200
+
+#: The id of the request being served; the gateway client sends it with the calls made for it.
+current_request_id: ContextVar[str | None] = ContextVar("current_request_id", default=None)
+
+# One env (one connection pool) for the process: GATEWAY_URL, else http://gateway.internal/trpc.
+env = create_gateway_env(request_id=current_request_id.get)
+
+
+class CORS(CORSMiddleware):
+    """Any origin, method and header, as the original allowed; a preflight is 204, as in the Node app."""
+
+    def preflight_response(self, request_headers: Headers) -> Response:
+        answer = super().preflight_response(request_headers)
+        if answer.status_code != 200:
+            return answer
+        headers = {k: v for k, v in answer.headers.items() if k.lower() not in ("content-length", "content-type")}
+        return Response(status_code=204, headers=headers)
+
+
+app = FastAPI()
+app.add_middleware(CORS, allow_origins=["*"], allow_methods=["*"], allow_headers=["*"], expose_headers=[REQUEST_ID_HEADER])
+
+
+@app.middleware("http")
+async def request_id(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+    sent = request.headers.get(REQUEST_ID_HEADER, "")
+    current_request_id.set(sent if VALID_REQUEST_ID.match(sent) else str(uuid4()))
+    response = await call_next(request)
+    response.headers[REQUEST_ID_HEADER] = current_request_id.get() or ""
+    return response
+
+
+@app.on_event("shutdown")
+async def close_gateway() -> None:
+    await env.aclose()
+
+
+@app.exception_handler(GatewayError)
+async def gateway_failed(request: Request, error: GatewayError) -> JSONResponse:
+    # Never the gateway's message (it may hold SQL): its code, and 503 when trying again may work.
+    print(json.dumps({"event": "gateway_error", "path": request.url.path, "code": error.code, "message": error.message}))
+    return JSONResponse({"error": "the storage gateway failed", "code": error.code}, status_code=503 if error.retryable else 502)
+
+
+@app.exception_handler(404)
+async def not_found(request: Request, error: Exception) -> JSONResponse:
+    return JSONResponse({"error": "not found"}, status_code=404)
+
+
+def bad_request(message: str) -> JSONResponse:
+    return JSONResponse({"error": message}, status_code=400)
+
+
+@app.get("/health")
+async def health() -> dict[str, bool]:
+    return {"ok": True}
+
+
+@app.get("/api/users")
+async def list_users() -> dict[str, Any]:
+    result = await env.DB.prepare("SELECT id, email, name, created_at FROM users ORDER BY created_at DESC, id DESC").all()
+    return {"users": result["results"]}
+
+
+@app.post("/api/users")
+async def create_user(request: Request) -> JSONResponse:
+    try:
+        data = json.loads(await request.body())
+    except ValueError:
+        return bad_request("the body is not JSON")
+    if not isinstance(data, dict):
+        return bad_request("the body is not a JSON object")
+    email, name = data.get("email"), data.get("name", "")
+    if not isinstance(email, str) or not email.strip():
+        return bad_request("email is required")
+    email = email.strip()
+    if not EMAIL.match(email):
+        return bad_request("email is not a valid address")
+    if not isinstance(name, str):
+        return bad_request("name is not a string")
+    name = name.strip()
+    if len(name) > MAX_NAME_CHARS:
+        return bad_request(f"name is over {MAX_NAME_CHARS} characters")
+    try:
+        user = (
+            await env.DB.prepare("INSERT INTO users (email, name) VALUES (?, ?) RETURNING id, email, name, created_at")
+            .bind(email, name)
+            .first()
+        )
+    except GatewayError as error:
+        if error.code == "CONSTRAINT":
+            return JSONResponse({"error": f"a user with the email {email} already exists"}, status_code=409)
+        raise
+    return JSONResponse({"success": True, "user": user}, status_code=201)

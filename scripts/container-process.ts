@@ -1,0 +1,39 @@
+/**
+ * The container processes the local session can run in place of a Container (no Docker here): the
+ * Node API (container/, the default) or the original Python app on the Python client
+ * (examples/python-fastapi/, `npm start -- --container python`). Both listen on 127.0.0.1 and
+ * answer the health route; both reach the gateway at GATEWAY_URL with GATEWAY_TOKEN.
+ */
+import path from 'node:path';
+
+export const CONTAINER_KINDS = ['node', 'python'] as const;
+export type ContainerKind = (typeof CONTAINER_KINDS)[number];
+
+/** Debian's Python, which has httpx, FastAPI and uvicorn (scripts/python-deps.sh); not a pyenv one. */
+export const SYSTEM_PYTHON = '/usr/bin/python3';
+
+export function isContainerKind(value: unknown): value is ContainerKind {
+  return CONTAINER_KINDS.includes(value as ContainerKind);
+}
+
+/** How to start a kind of container process listening on 127.0.0.1:port. */
+export function containerCommand(
+  kind: ContainerKind,
+  root: string,
+  port: number,
+): { command: string; args: string[]; cwd: string; env: Record<string, string> } {
+  if (kind === 'python') {
+    return {
+      command: SYSTEM_PYTHON,
+      args: ['-m', 'uvicorn', 'app:app', '--host', '127.0.0.1', '--port', String(port), '--no-access-log'],
+      cwd: path.join(root, 'examples', 'python-fastapi'),
+      env: { PYTHONPATH: path.join(root, 'clients', 'python'), PYTHONUNBUFFERED: '1' },
+    };
+  }
+  return {
+    command: process.execPath,
+    args: [path.join(root, 'container', 'server.ts')],
+    cwd: root,
+    env: { HOST: '127.0.0.1', PORT: String(port) },
+  };
+}

@@ -1,0 +1,241 @@
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { once } from 'node:events';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { SYSTEM_PYTHON } from '../../scripts/container-process.ts';
+import { type LocalSession, ROOT, startLocalSession, waitForOk } from '../../scripts/local-session.ts';
+import { DEV_GATEWAY_PATH } from '../../shared/transport.ts';
+import { freePort } from './helpers.ts';
+
+// Every language is a caller: the original Python app (examples/python-fastapi) runs in the local
+// session in place of the Node container, on the Python client (clients/python), and the client's
+// own tests (pytest) run against the same live gateway. Needs Debian's python3 packages:
+// scripts/python-deps.sh installs them (CI runs it).
+
+const run = promisify(execFile);
+const CLIENT = path.join(ROOT, 'clients', 'python');
+const EXAMPLE = path.join(ROOT, 'examples', 'python-fastapi');
+
+let session: LocalSession;
+let state: string;
+const token = randomBytes(32).toString('hex');
+const api = (pathname: string) => new URL(pathname, session.url);
+const email = () => `${randomUUID()}@example.com`;
+const post = (body: unknown) =>
+  fetch(api('/api/users'), {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+
+/** Runs Debian's Python; the exit code and everything it printed, for the assertion's message. */
+async function python(args: string[], options: { cwd: string; env?: Record<string, string> }) {
+  try {
+    const { stdout, stderr } = await run(SYSTEM_PYTHON, args, {
+      cwd: options.cwd,
+      env: { ...process.env, PYTHONDONTWRITEBYTECODE: '1', ...options.env },
+      maxBuffer: 16 * 1024 * 1024,
+    });
+    return { code: 0, output: stdout + stderr };
+  } catch (error) {
+    const failed = error as { code?: number; stdout?: string; stderr?: string };
+    return { code: failed.code ?? -1, output: `${failed.stdout ?? ''}${failed.stderr ?? ''}` };
+  }
+}
+
+beforeAll(async () => {
+  const deps = await python(['-c', 'import httpx, fastapi, uvicorn, pytest, mypy'], { cwd: ROOT });
+  if (deps.code !== 0) {
+    throw new Error(`${SYSTEM_PYTHON} lacks the Python packages: run scripts/python-deps.sh\n${deps.output}`);
+  }
+  state = mkdtempSync(path.join(tmpdir(), 'binding-gateway-python-'));
+  session = await startLocalSession({
+    port: 0,
+    containerPort: await freePort(),
+    token,
+    container: 'python',
+    persistTo: state,
+    workerLog: (level, message) => level === 'error' && console.error(message),
+  });
+});
+
+afterAll(async () => {
+  await session?.stop();
+  if (state) rmSync(state, { recursive: true, force: true });
+});
+
+describe('the original Python app through the Worker and the gateway', () => {
+  it('creates a user (201) and lists users newest first', async () => {
+    const [first, second] = [email(), email()];
+    const created = await post({ email: first, name: 'First' });
+    expect(created.status).toBe(201);
+    expect(await created.json()).toMatchObject({ success: true, user: { email: first, name: 'First' } });
+    expect((await post({ email: second })).status).toBe(201);
+
+    const list = await fetch(api('/api/users'));
+    expect(list.status).toBe(200);
+    const { users } = (await list.json()) as { users: { email: string; id: number; created_at: string }[] };
+    const emails = users.map((u) => u.email);
+    expect(emails.indexOf(second)).toBeLessThan(emails.indexOf(first));
+    expect(users.find((u) => u.email === first)?.created_at).toMatch(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d$/);
+  });
+
+  it('answers 400 when the email is missing or not an address, storing nothing', async () => {
+    const missing = await post({ name: 'No Email' });
+    expect(missing.status).toBe(400);
+    expect(await missing.json()).toEqual({ error: 'email is required' });
+    const invalid = await post({ email: 'not-an-address' });
+    expect(invalid.status).toBe(400);
+    const notJson = await fetch(api('/api/users'), { method: 'POST', body: '{' });
+    expect(notJson.status).toBe(400);
+    const { users } = (await (await fetch(api('/api/users'))).json()) as { users: { email: string }[] };
+    expect(users.map((u) => u.email)).not.toContain('not-an-address');
+  });
+
+  it('answers 409 with a clear message for a duplicate email, keeping the first user', async () => {
+    const address = email();
+    expect((await post({ email: address, name: 'Original' })).status).toBe(201);
+    const duplicate = await post({ email: address, name: 'Copy' });
+    expect(duplicate.status).toBe(409);
+    expect(await duplicate.json()).toEqual({ error: `a user with the email ${address} already exists` });
+    const { users } = (await (await fetch(api('/api/users'))).json()) as {
+      users: { email: string; name: string }[];
+    };
+    expect(users.filter((u) => u.email === address).map((u) => u.name)).toEqual(['Original']);
+  });
+
+  it('allows any origin, as the original API did', async () => {
+    const preflight = await fetch(api('/api/users'), {
+      method: 'OPTIONS',
+      headers: { origin: 'https://app.example', 'access-control-request-method': 'POST' },
+    });
+    expect(preflight.status).toBe(204);
+    expect(preflight.headers.get('access-control-allow-origin')).toBe('*');
+  });
+
+  it('answers with the request id it was sent, and 404 for a path it does not serve', async () => {
+    const response = await fetch(api('/api/users'), { headers: { 'x-request-id': 'from-the-browser-1' } });
+    expect(response.headers.get('x-request-id')).toBe('from-the-browser-1');
+    const missing = await fetch(api('/api/nothing-here'));
+    expect(missing.status).toBe(404);
+    expect(await missing.json()).toEqual({ error: 'not found' });
+  });
+});
+
+describe('the Python client', () => {
+  it('passes its tests (pytest) against the live gateway', async () => {
+    const { code, output } = await python(['-m', 'pytest', 'tests', '-q', '-p', 'no:cacheprovider'], {
+      cwd: CLIENT,
+      env: { GATEWAY_URL: api(DEV_GATEWAY_PATH).href, GATEWAY_TOKEN: token },
+    });
+    expect(code, output).toBe(0);
+    expect(output).toMatch(/\d+ passed/);
+  }, 120_000);
+
+  it('and the example app type-check under mypy --strict', async () => {
+    const { code, output } = await python(
+      [
+        '-m',
+        'mypy',
+        '--strict',
+        '--cache-dir',
+        path.join(state, 'mypy'),
+        'binding_gateway',
+        'tests',
+        EXAMPLE,
+      ],
+      { cwd: CLIENT, env: { MYPYPATH: CLIENT } },
+    );
+    expect(code, output).toBe(0);
+  }, 120_000);
+});
+
+describe("the Python app's image steps, without Docker", () => {
+  it('run with only what the Dockerfile copies, and answer the health route', async () => {
+    // The Dockerfile's COPY lines, applied to an empty directory as its WORKDIR.
+    const image = mkdtempSync(path.join(tmpdir(), 'binding-gateway-python-image-'));
+    try {
+      const dockerfile = readFileSync(path.join(EXAMPLE, 'Dockerfile'), 'utf8');
+      const copies = [...dockerfile.matchAll(/^COPY\s+(\S+)\s+(\S+)\s*$/gm)];
+      expect(copies.length).toBeGreaterThan(0);
+      for (const [, from = '', to = ''] of copies) {
+        const target = to.endsWith('/') ? path.join(image, to, path.basename(from)) : path.join(image, to);
+        mkdirSync(path.dirname(target), { recursive: true });
+        cpSync(path.join(ROOT, from), target, { recursive: true });
+      }
+      const cmd = JSON.parse(/^CMD\s+(\[.*\])\s*$/m.exec(dockerfile)?.[1] ?? '[]') as string[];
+      expect(cmd[0]).toBe('uvicorn');
+      const port = await freePort();
+      const args = cmd
+        .slice(1)
+        .map((arg, i, all) =>
+          all[i - 1] === '--host' ? '127.0.0.1' : all[i - 1] === '--port' ? String(port) : arg,
+        );
+      const child: ChildProcess = spawn(SYSTEM_PYTHON, ['-m', 'uvicorn', ...args], {
+        cwd: image,
+        // Nothing from this repository on the path: the image has only what was copied.
+        env: {
+          PATH: process.env.PATH,
+          PYTHONDONTWRITEBYTECODE: '1',
+          GATEWAY_URL: api(DEV_GATEWAY_PATH).href,
+        },
+        stdio: 'ignore',
+      });
+      try {
+        await waitForOk(new URL(`http://127.0.0.1:${port}/health`), 20_000, () => child.exitCode === null);
+        expect(await (await fetch(`http://127.0.0.1:${port}/health`)).json()).toEqual({ ok: true });
+      } finally {
+        child.kill('SIGTERM');
+        if (child.exitCode === null) await once(child, 'exit');
+      }
+      expect(child.exitCode).toBe(0);
+    } finally {
+      rmSync(image, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('npm start -- --container python', () => {
+  it('serves /api/users from the Python app, and SIGINT stops it', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'binding-gateway-start-python-'));
+    const [port, containerPort] = [await freePort(), await freePort()];
+    let output = '';
+    const start = spawn(process.execPath, [path.join(ROOT, 'scripts', 'start.ts'), '--container', 'python'], {
+      cwd: ROOT,
+      env: {
+        ...process.env,
+        PORT: String(port),
+        CONTAINER_PORT: String(containerPort),
+        DEV_VARS: path.join(dir, '.dev.vars'),
+        PERSIST_TO: path.join(dir, 'state'),
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    start.stdout?.on('data', (chunk) => {
+      output += chunk;
+    });
+    start.stderr?.on('data', (chunk) => {
+      output += chunk;
+    });
+    try {
+      await vi.waitFor(() => expect(output).toContain('Local session ready'), {
+        timeout: 60_000,
+        interval: 200,
+      });
+      const users = await fetch(`http://127.0.0.1:${port}/api/users`);
+      expect(users.status).toBe(200);
+      // uvicorn names itself; the Node container does not.
+      expect(users.headers.get('server')).toBe('uvicorn');
+      start.kill('SIGINT');
+      const [code] = (await once(start, 'exit')) as [number | null];
+      expect(code, output).toBe(0);
+    } finally {
+      if (start.exitCode === null) start.kill('SIGKILL');
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 90_000);
+});
