@@ -1,20 +1,22 @@
 import { createGatewayClient, type GatewayClient } from '../shared/client.ts';
 import { createGatewayEnv, type GatewayEnv } from '../shared/env/index.ts';
+import { nodeFetch } from '../shared/node-fetch.ts';
 import { DEFAULT_GATEWAY_URL, DEV_CALLER_HEADER } from '../shared/transport.ts';
 import { currentRequestId } from './request-id.ts';
 
 /**
- * A fetch that names this process as a caller of its own on the local session's token route
- * (`GATEWAY_DEV_CALLER`, set per process by the local session). Deployed, the variable is unset: the
- * gateway knows each instance by its `containerId`, which no header can change.
+ * The clients' own fetch (`nodeFetch`), naming this process as a caller of its own on the local
+ * session's token route (`GATEWAY_DEV_CALLER`, set per process by the local session). Deployed, the
+ * variable is unset: the gateway knows each instance by its `containerId`, which no header can change.
  */
 function devCallerFetch(caller: string | undefined): typeof fetch | undefined {
   if (!caller) return undefined;
+  const send = nodeFetch ?? globalThis.fetch;
   return (input, init) => {
     const headers = new Headers(input instanceof Request ? input.headers : undefined);
     for (const [name, value] of new Headers(init?.headers)) headers.set(name, value);
     headers.set(DEV_CALLER_HEADER, caller);
-    return fetch(input, { ...init, headers });
+    return send(input, { ...init, headers });
   };
 }
 
