@@ -1,3 +1,4 @@
+import type { After } from './after.ts';
 import type { Caller } from './caller.ts';
 import { GatewayError } from './errors.ts';
 
@@ -27,6 +28,33 @@ interface Lane {
 // Per caller, in this isolate only: isolates share no memory, and a count that had to be shared
 // would cost a round trip on every call's path.
 const lanes = new Map<string, Lane>();
+
+/**
+ * Callers the Rate Limiting binding last said were over their calls per period, and until when this
+ * isolate refuses them without asking again (then one call goes through and asks).
+ */
+const overUntil = new Map<string, number>();
+
+/**
+ * Counts the call against its caller's calls per period, off the call's path: the binding's answer
+ * (about 1 ms in miniflare, awaited it was most of what fair share cost a call) is not waited for.
+ * A "no" refuses the caller's next calls for `FAIR_SHARE_RETRY_AFTER_S`; so a caller can go over its
+ * limit by the calls it has in flight when it crosses it, no more.
+ */
+function countCall(limiter: RateLimit, key: string, after: After): void {
+  const verdict = limiter.limit({ key });
+  after(async () => {
+    if (!(await verdict).success) overUntil.set(key, Date.now() + FAIR_SHARE_RETRY_AFTER_S * 1000);
+  });
+}
+
+function isOver(key: string): boolean {
+  const until = overUntil.get(key);
+  if (until === undefined) return false;
+  if (Date.now() < until) return true;
+  overUntil.delete(key);
+  return false;
+}
 
 function keyOf(caller: Caller): string {
   return `${caller.transport}:${caller.id}`;
@@ -92,7 +120,8 @@ function releaseSlot(key: string): void {
  * it waits for one of its caller's own calls to end, first come first served, and is refused after
  * `FAIR_SHARE_MAX_WAIT_MS`; so a burst from one instance queues here, behind its own calls, instead
  * of in D1's one queue in front of everyone's. Calls per period (`CALLER_RATE_LIMIT`, the Workers
- * Rate Limiting binding, one count per call): refused at once. See docs/scale-out.md for what each
+ * Rate Limiting binding, one count per call, asked off the call's path): refused once the binding
+ * has said the caller is over. See docs/scale-out.md for what each
  * counts and where its counters live.
  *
  * @example
@@ -100,7 +129,7 @@ function releaseSlot(key: string): void {
  * t.procedure.use(({ ctx, next }) => withinFairShare(ctx, next));
  */
 export async function withinFairShare<T>(
-  ctx: { env: FairShareEnv; caller: Caller; resHeaders?: Headers | undefined },
+  ctx: { env: FairShareEnv; caller: Caller; after: After; resHeaders?: Headers | undefined },
   run: () => Promise<T>,
 ): Promise<T> {
   const { env, caller } = ctx;
@@ -112,11 +141,11 @@ export async function withinFairShare<T>(
   const max =
     wholeNumber('FAIR_SHARE_MAX_CONCURRENT', env.FAIR_SHARE_MAX_CONCURRENT) || Number.POSITIVE_INFINITY;
   const maxWaitMs = wholeNumber('FAIR_SHARE_MAX_WAIT_MS', env.FAIR_SHARE_MAX_WAIT_MS);
-  // Awaited: the binding keeps its counters on the Worker's machine, so on Cloudflare this is no
-  // network round trip (miniflare's takes ~1 ms). Not awaiting would need the verdict to outlive a
-  // call that has already answered.
   const limiter = env.CALLER_RATE_LIMIT;
-  if (limiter && !(await limiter.limit({ key })).success) refuse('is over its calls per period');
+  if (limiter) {
+    if (isOver(key)) refuse('is over its calls per period');
+    countCall(limiter, key, ctx.after);
+  }
   if (!(await takeSlot(key, max, maxWaitMs))) {
     refuse(
       `has ${max} gateway calls running, the most one caller may have, and waited ${maxWaitMs} ms for one to end`,

@@ -205,15 +205,21 @@ describe('fair share over real HTTP', () => {
     const hog = clientAs('hog');
     const bystander = clientAs('bystander');
     const outcomes: string[] = [];
+    const rounds = 80;
+    const started = Date.now();
     // 25 calls a request, one request after another: two windows of a minute let at most 1,000 by.
-    for (let round = 0; round < 45; round++) {
+    for (let round = 0; round < rounds; round++) {
       const settled = await Promise.allSettled(Array.from({ length: 25 }, () => hog.gateway.info.query()));
       outcomes.push(...settled.map((s) => (s.status === 'fulfilled' ? 'OK' : gatewayCodeOf(s.reason))));
       if (round === 30) expect((await bystander.gateway.info.query()).caller.id).toBe('bystander');
     }
+    const seconds = Math.ceil((Date.now() - started) / 1000);
     expect(outcomes.filter((o) => o !== 'OK' && o !== 'RATE_LIMITED')).toEqual([]);
-    expect(outcomes.filter((o) => o === 'RATE_LIMITED').length).toBeGreaterThan(0);
-    expect(outcomes.filter((o) => o === 'OK').length).toBeLessThanOrEqual(2 * CALLS_PER_MINUTE);
+    // The binding is asked off the calls' path: each time a one-second refusal ends, the caller can
+    // go over by one request's calls (25) before the binding's "no" is heard again.
+    const most = 2 * CALLS_PER_MINUTE + 25 * (seconds + 1);
+    expect(most, 'the run was too slow for the bound to tell a limit from none').toBeLessThan(rounds * 25);
+    expect(outcomes.filter((o) => o === 'OK').length).toBeLessThanOrEqual(most);
     // The hog's refusals do not reach the instances: /api/users is served.
     expect((await post(`after-hog@${domain()}`)).status).toBe(201);
     expect((await bystander.gateway.info.query()).caller.id).toBe('bystander');
