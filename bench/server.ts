@@ -2,18 +2,20 @@
  * The bench Worker under wrangler's dev server (miniflare's local D1), on an ephemeral port with a
  * state directory of its own, started the way scripts/local-session.ts starts the real one.
  */
-import { spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { rmSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { unstable_startWorker } from 'wrangler';
+import { createInterface } from 'node:readline';
+import type { unstable_startWorker } from 'wrangler';
 
 export const BENCH_DIR = import.meta.dirname;
 const ROOT = path.resolve(BENCH_DIR, '..');
-const CONFIG = path.join(BENCH_DIR, 'wrangler.toml');
+export const BENCH_CONFIG = path.join(BENCH_DIR, 'wrangler.toml');
+const CONFIG = BENCH_CONFIG;
 const WRANGLER = path.join(ROOT, 'node_modules', '.bin', 'wrangler');
 
 export interface BenchServer {
@@ -77,24 +79,41 @@ export async function devWorkerState(prefix: string): Promise<DevWorker> {
   return state;
 }
 
+/** The bench Worker, started in a process of its own (worker-process.ts says why). */
 export async function startBenchServer(): Promise<BenchServer> {
   const state = await devWorkerState('binding-gateway-bench-');
-  const { dir, stop } = state;
+  const { dir } = state;
   const token = randomBytes(32).toString('hex');
+  let child: ChildProcess | undefined;
+  const stop = async () => {
+    if (child && child.exitCode === null && child.signalCode === null) {
+      const exited = once(child, 'exit');
+      child.kill('SIGTERM');
+      await exited;
+    }
+    await state.stop();
+  };
   try {
     await applyMigrations(dir);
-    state.worker = await unstable_startWorker({
-      config: CONFIG,
-      bindings: { GATEWAY_DEV_TOKEN: { type: 'secret_text', value: token } },
-      dev: {
-        server: { hostname: '127.0.0.1', port: 0 },
-        inspector: false,
-        persist: dir,
-        // The gateway's one log line per call would otherwise print thousands of lines.
-        logLevel: 'warn',
-      },
+    const worker = spawn(process.execPath, [path.join(BENCH_DIR, 'worker-process.ts'), dir, token], {
+      cwd: ROOT,
+      env: { ...process.env, WRANGLER_SEND_METRICS: 'false' },
+      stdio: ['ignore', 'pipe', 'inherit'],
     });
-    return { url: await state.worker.url, token, stop };
+    child = worker;
+    process.once('exit', () => worker.kill('SIGKILL'));
+    const url = await Promise.race([
+      (async () => {
+        for await (const line of createInterface({ input: worker.stdout })) {
+          if (line.startsWith('BENCH_WORKER_URL ')) return line.slice('BENCH_WORKER_URL '.length);
+        }
+        throw new Error("the bench Worker's process closed its output before it listened");
+      })(),
+      once(worker, 'exit').then(([code]) => {
+        throw new Error(`the bench Worker's process exited (${code}) before it listened`);
+      }),
+    ]);
+    return { url: new URL(url), token, stop };
   } catch (error) {
     await stop();
     throw error;
