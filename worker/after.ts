@@ -2,13 +2,13 @@
  * Work that the answer does not need (the per-call log line, an idempotent write's result record)
  * runs after the answer, kept alive by `waitUntil` so the Worker is not torn down before it is done.
  */
-export type After = (task: () => unknown) => void;
+export type After = (task: () => unknown, options?: { delayMs?: number }) => void;
 
 /**
- * How long after the answer such work starts. The next macrotask was not late enough: under
- * `wrangler dev` the response still crosses the dev server's proxy workers on the same thread, and
- * a log line written then kept the caller waiting ~1 ms (bench: `gateway.query` 6.6 ms against 5.6
- * without the line, median of 30); 10 ms later it is no longer seen (5.7 against 5.4).
+ * How long after the answer such work starts by default. The next macrotask was not late enough for
+ * a log line: under `wrangler dev` the response still crosses the dev server's proxy workers on the
+ * same thread, and a line written then kept the caller waiting ~1 ms (bench: `gateway.query` 6.6 ms
+ * against 5.6 without the line, median of 30); 10 ms later it is no longer seen (5.7 against 5.4).
  */
 const AFTER_ANSWER_DELAY_MS = 10;
 
@@ -26,10 +26,6 @@ function reportFailure(error: unknown): void {
  * after(() => console.log('the caller already has its answer'));
  */
 export function afterAnswer(waitUntil: (promise: Promise<unknown>) => void): After {
-  return (task) =>
-    waitUntil(
-      new Promise<void>((resolve) => setTimeout(resolve, AFTER_ANSWER_DELAY_MS))
-        .then(task)
-        .catch(reportFailure),
-    );
+  return (task, { delayMs = AFTER_ANSWER_DELAY_MS } = {}) =>
+    waitUntil(new Promise<void>((resolve) => setTimeout(resolve, delayMs)).then(task).catch(reportFailure));
 }

@@ -33,8 +33,9 @@ const CREATE_TABLE = `CREATE TABLE IF NOT EXISTS ${WRITES_TABLE} (
 )`;
 const CREATE_INDEX = `CREATE INDEX IF NOT EXISTS ${WRITES_TABLE}_created ON ${WRITES_TABLE} (created_at)`;
 
-/** How long a key is remembered. */
+/** How long a key is remembered (at least: old keys are deleted by one record in `1 / FORGET_SHARE`). */
 const KEEP_MS = 24 * 60 * 60 * 1000;
+const FORGET_SHARE = 0.01;
 /**
  * A claim with no result yet, younger than this, belongs to a write whose result is on its way
  * (recorded just after its answer). Older, the result is lost: D1 ends any batch within 30 s
@@ -114,20 +115,63 @@ async function replay<T>(database: Database, claim: Claim): Promise<T | undefine
   );
 }
 
-/** Keeps the result for repeats; after the answer, so off the caller's path. */
-function record(after: After, database: Database, claim: Claim, result: unknown): void {
-  after(async () => {
-    const text = JSON.stringify(transformer.serialize(result));
-    const kept = text.length <= MAX_RESULT_BYTES;
-    const now = Date.now();
-    await database.batch([
-      database
-        .prepare(`UPDATE ${WRITES_TABLE} SET state = ?, result = ? WHERE caller = ? AND key = ?`)
-        .bind(kept ? 'done' : 'unkept', kept ? text : null, claim.caller, claim.key),
-      // Old keys are forgotten on the way, rather than on a schedule of their own.
-      database.prepare(`DELETE FROM ${WRITES_TABLE} WHERE created_at < ?`).bind(now - KEEP_MS),
-    ]);
-  });
+/** A result waiting to be recorded: the parameters of its `RECORD` statement. */
+type Pending = readonly [state: 'done' | 'unkept', result: string | null, caller: string, key: string];
+
+const RECORD = `UPDATE ${WRITES_TABLE} SET state = ?, result = ? WHERE caller = ? AND key = ?`;
+
+/**
+ * Results waiting to be recorded, per D1 binding, in this isolate. The next keyed write to that
+ * database carries them in its own batch; if none comes within `RECORD_WAIT_MS`, they go on their
+ * own. So keyed writes one after another cost D1 one batch each, not a batch and a record.
+ */
+const waiting = new Map<string, Pending[]>();
+/** How long a result waits for a write to carry it; a repeat of its key meanwhile is RESULT_PENDING. */
+const RECORD_WAIT_MS = 20;
+/** The most results that wait in one isolate; past it, the oldest are dropped (their repeats: ALREADY_APPLIED). */
+const MAX_WAITING = 1_000;
+
+function take(binding: string): Pending[] {
+  const pending = waiting.get(binding) ?? [];
+  waiting.delete(binding);
+  return pending;
+}
+
+function putBack(binding: string, pending: readonly Pending[]): void {
+  if (pending.length === 0) return;
+  const list = [...pending, ...(waiting.get(binding) ?? [])];
+  waiting.set(binding, list.slice(-MAX_WAITING));
+}
+
+function recordStatements(database: Database, pending: readonly Pending[]): D1PreparedStatement[] {
+  const statements = pending.map((values) => database.prepare(RECORD).bind(...values));
+  // Old keys are forgotten now and then, on the way, rather than on a schedule of their own.
+  if (statements.length > 0 && Math.random() < FORGET_SHARE) {
+    statements.push(
+      database.prepare(`DELETE FROM ${WRITES_TABLE} WHERE created_at < ?`).bind(Date.now() - KEEP_MS),
+    );
+  }
+  return statements;
+}
+
+/** Keeps the result for repeats: off the caller's path, carried by the next write or on its own. */
+function record(after: After, database: Database, binding: string, claim: Claim, result: unknown): void {
+  const text = JSON.stringify(transformer.serialize(result));
+  const kept = text.length <= MAX_RESULT_BYTES;
+  putBack(binding, [[kept ? 'done' : 'unkept', kept ? text : null, claim.caller, claim.key]]);
+  after(
+    async () => {
+      const pending = take(binding);
+      if (pending.length === 0) return; // a write carried them
+      try {
+        await database.batch(recordStatements(database, pending));
+      } catch (error) {
+        putBack(binding, pending);
+        throw error;
+      }
+    },
+    { delayMs: RECORD_WAIT_MS },
+  );
 }
 
 /**
@@ -136,13 +180,15 @@ function record(after: After, database: Database, claim: Claim, result: unknown)
  * instead of waiting out `PENDING_MS`. If it did not commit, there is nothing to mark.
  */
 function markIfCommitted(after: After, database: Database, claim: Claim): void {
-  after(() =>
-    database
-      .prepare(
-        `UPDATE ${WRITES_TABLE} SET state = 'unkept' WHERE caller = ? AND key = ? AND fingerprint = ? AND state = 'claimed'`,
-      )
-      .bind(claim.caller, claim.key, claim.fingerprint)
-      .run(),
+  after(
+    () =>
+      database
+        .prepare(
+          `UPDATE ${WRITES_TABLE} SET state = 'unkept' WHERE caller = ? AND key = ? AND fingerprint = ? AND state = 'claimed'`,
+        )
+        .bind(claim.caller, claim.key, claim.fingerprint)
+        .run(),
+    { delayMs: 0 },
   );
 }
 
@@ -165,7 +211,7 @@ type Results = D1Result<Record<string, unknown>>[];
 export async function onceInBatch<T>(
   ctx: Context,
   database: Database,
-  call: { path: string; input: object; key: string },
+  call: { path: string; binding: string; input: object; key: string },
   statements: D1PreparedStatement[],
   shape: (results: Results) => T,
 ): Promise<T> {
@@ -179,9 +225,17 @@ export async function onceInBatch<T>(
   // A second attempt follows a key forgotten between the claim and the replay, or a table created.
   for (let attempt = 0; ; attempt++) {
     let results: Results;
+    // Other writes' results ride along, after the statements: they commit with this write or, if it
+    // fails, wait for the next.
+    const carried = take(call.binding);
     try {
-      results = await database.batch<Record<string, unknown>>([claimStatement, ...statements]);
+      results = await database.batch<Record<string, unknown>>([
+        claimStatement,
+        ...statements,
+        ...recordStatements(database, carried),
+      ]);
     } catch (error) {
+      putBack(call.binding, carried);
       const message = error instanceof Error ? error.message : String(error);
       if (attempt < 2 && CONFLICT.test(message)) {
         const first = await replay<T>(database, claim);
@@ -195,8 +249,8 @@ export async function onceInBatch<T>(
       if (!DEFINITE_FAILURES.has(classifyBindingError(error))) markIfCommitted(ctx.after, database, claim);
       throw error;
     }
-    const result = shape(results.slice(1));
-    record(ctx.after, database, claim, result);
+    const result = shape(results.slice(1, 1 + statements.length));
+    record(ctx.after, database, call.binding, claim, result);
     return result;
   }
 }

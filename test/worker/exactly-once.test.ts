@@ -33,33 +33,55 @@ type Fault =
 
 /**
  * The real local D1, with one fault injected into the write path (D1 cannot be made to fail on cue
- * otherwise). Counts the calls that reach D1, by method.
+ * otherwise). Records the calls that reach D1: `batch`, or a statement's `run`, `all`, `first`, `raw`.
+ * The first is the write's own batch; the one after it, the result record.
  */
 function faultyD1(fault: Fault | undefined) {
   const calls: string[] = [];
   let faults = 1;
   const lost = () => new Error('D1_ERROR: Network connection lost.');
+  /** One D1 call: maybe failing before it reaches D1, or after it has committed. */
+  const call = async <T>(method: string, send: () => Promise<T>): Promise<T> => {
+    calls.push(method);
+    const isRecord = calls.length > 1;
+    const failBefore =
+      (fault === 'batch fails before D1 runs it' && !isRecord) ||
+      (fault === 'the result record fails' && isRecord);
+    if (faults > 0 && failBefore) {
+      faults--;
+      throw lost();
+    }
+    const result = await send();
+    if (faults > 0 && fault === 'batch commits, then its answer is lost' && !isRecord) {
+      faults--;
+      throw lost();
+    }
+    return result;
+  };
+  // D1's batch() takes its own statement objects, not proxies: each proxy knows its statement.
+  const real = new WeakMap<object, D1PreparedStatement>();
+  const statement = (target: D1PreparedStatement): D1PreparedStatement => {
+    const proxy = new Proxy(target, {
+      get(t, property) {
+        if (property === 'bind') return (...values: unknown[]) => statement(t.bind(...values));
+        if (property === 'run' || property === 'all' || property === 'first' || property === 'raw') {
+          return (...args: never[]) =>
+            call(property, () => (t[property] as (...a: never[]) => Promise<unknown>).apply(t, args));
+        }
+        return Reflect.get(t, property);
+      },
+    });
+    real.set(proxy, target);
+    return proxy;
+  };
   const DB = new Proxy(env.DB, {
     get(target, property) {
-      if (property !== 'batch') return Reflect.get(target, property);
-      return async (statements: D1PreparedStatement[]) => {
-        calls.push('batch');
-        const isRecord = calls.length > 1;
-        if (faults > 0 && fault === 'batch fails before D1 runs it' && !isRecord) {
-          faults--;
-          throw lost();
-        }
-        if (faults > 0 && fault === 'the result record fails' && isRecord) {
-          faults--;
-          throw lost();
-        }
-        const results = await target.batch(statements);
-        if (faults > 0 && fault === 'batch commits, then its answer is lost' && !isRecord) {
-          faults--;
-          throw lost();
-        }
-        return results;
-      };
+      if (property === 'prepare') return (sql: string) => statement(target.prepare(sql));
+      if (property === 'batch') {
+        return (statements: D1PreparedStatement[]) =>
+          call('batch', () => target.batch(statements.map((s) => real.get(s) ?? s)));
+      }
+      return Reflect.get(target, property);
     },
   });
   const fetch: Fetch = (input, init) =>
@@ -98,12 +120,35 @@ describe('a keyed write', () => {
 
   it('costs one D1 call while the caller waits: the claim and the write go in one batch', async () => {
     const name = await table();
+    await settled();
     const { calls, client } = faultyD1(undefined);
     await client.db.run.mutate({ sql: `INSERT INTO ${name} (v) VALUES ('one')` });
     expect(calls).toEqual(['batch']);
     // The result is recorded after the answer.
     await settled();
     expect(calls).toEqual(['batch', 'batch']);
+  });
+
+  it('records its result in the next keyed write to the same database: one D1 batch a write', async () => {
+    const name = await table();
+    await settled();
+    const { calls, client } = faultyD1(undefined);
+    const writes = ['a', 'b', 'c'].map((v) => ({
+      sql: `INSERT INTO ${name} (v) VALUES (?)`,
+      params: [v],
+      idempotencyKey: unique('carried'),
+    }));
+    const answers = [];
+    for (const write of writes) answers.push(await client.db.run.mutate(write));
+    await settled();
+    // Each result rode with the next write; the last, with no write to carry it, went on its own:
+    // four batches, where a record apiece would make six. (A write slower than the wait, on a busy
+    // machine, lets a result go on its own: five.)
+    expect(calls.every((method) => method === 'batch')).toBe(true);
+    expect(calls.length).toBeGreaterThanOrEqual(4);
+    expect(calls.length).toBeLessThan(6);
+    for (const [i, write] of writes.entries()) expect(await client.db.run.mutate(write)).toEqual(answers[i]);
+    expect(await count(name)).toBe(3);
   });
 
   it('is refused with IDEMPOTENCY_MISMATCH (422) when its key comes again with another input, and runs nothing', async () => {

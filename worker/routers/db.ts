@@ -1,11 +1,24 @@
 import type { z } from 'zod';
-import { db, type Row, type SqlParam, type SqlValue, type Statement } from '../../shared/index.ts';
+import {
+  type D1BindingName,
+  db,
+  GATEWAY_BINDINGS,
+  type Row,
+  type SqlParam,
+  type SqlValue,
+  type Statement,
+} from '../../shared/index.ts';
 import { analyzeSql, RESERVED_NAME_PREFIX, reservedName, type StatementInfo } from '../../shared/sql.ts';
 import { d1Binding, withD1 } from '../bindings.ts';
 import type { GatewayContext } from '../context.ts';
 import { GatewayError } from '../errors.ts';
 import { checkCallerWaits, onceInBatch } from '../idempotency.ts';
 import { procedure, router } from '../trpc.ts';
+
+/** The D1 binding a call names, or the default one. */
+function bindingOf(input: { binding?: D1BindingName | undefined }): D1BindingName {
+  return input.binding ?? GATEWAY_BINDINGS.d1[0];
+}
 
 /** D1 binds no bigint; one within ±2^53 binds as the same number, any other is refused. */
 function toD1Value(param: SqlParam, index: number): unknown {
@@ -179,7 +192,13 @@ export const dbRouter = router({
           checkCallerWaits(ctx);
           return shape([await statement.run()]);
         }
-        return onceInBatch(ctx, database, { path: 'db.run', input, key }, [statement], shape);
+        return onceInBatch(
+          ctx,
+          database,
+          { path: 'db.run', binding: bindingOf(input), input, key },
+          [statement],
+          shape,
+        );
       });
     }),
 
@@ -195,8 +214,12 @@ export const dbRouter = router({
           checkCallerWaits(ctx);
           return (await database.batch<Record<string, unknown>>(statements)).map(toResult);
         }
-        return onceInBatch(ctx, database, { path: 'db.batch', input, key }, statements, (results) =>
-          results.map(toResult),
+        return onceInBatch(
+          ctx,
+          database,
+          { path: 'db.batch', binding: bindingOf(input), input, key },
+          statements,
+          (results) => results.map(toResult),
         );
       });
     }),
@@ -216,7 +239,7 @@ export const dbRouter = router({
         onceInBatch(
           ctx,
           database,
-          { path: 'db.statement', input, key },
+          { path: 'db.statement', binding: bindingOf(input), input, key },
           [prepare(database, input)],
           ([result]) => fromBatchResult(input, result as D1Result<Record<string, unknown>>),
         ),
@@ -241,9 +264,15 @@ export const dbRouter = router({
         return { count, duration };
       }
       const prepared = statements.map(({ text }) => database.prepare(text));
-      return onceInBatch(ctx, database, { path: 'db.exec', input, key }, prepared, (results) => ({
-        count: lines.length,
-        duration: results.reduce((sum, { meta }) => sum + (meta.duration ?? 0), 0),
-      }));
+      return onceInBatch(
+        ctx,
+        database,
+        { path: 'db.exec', binding: bindingOf(input), input, key },
+        prepared,
+        (results) => ({
+          count: lines.length,
+          duration: results.reduce((sum, { meta }) => sum + (meta.duration ?? 0), 0),
+        }),
+      );
     }),
 });
