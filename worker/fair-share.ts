@@ -36,15 +36,18 @@ const lanes = new Map<string, Lane>();
 const overUntil = new Map<string, number>();
 
 /**
- * Counts the call against its caller's calls per period, off the call's path: the binding's answer
- * (about 1 ms in miniflare, awaited it was most of what fair share cost a call) is not waited for.
- * A "no" refuses the caller's next calls for `FAIR_SHARE_RETRY_AFTER_S`; so a caller can go over its
- * limit by the calls it has in flight when it crosses it, no more.
+ * Counts the call against its caller's calls per period, after the call's answer: the binding's
+ * answer is not waited for, and asking it is not done on the call's path either (in miniflare each
+ * `limit()` is a Durable Object call on the Worker's own thread: asked beside the call, it still
+ * cost the call ~1 ms; bench `gateway.query` 6.1 ms against 5.1 without the binding). A "no" refuses
+ * the caller's next calls for `FAIR_SHARE_RETRY_AFTER_S`; so a caller can go over its limit by the
+ * calls it makes before the binding's "no" is heard, no more.
  */
 function countCall(limiter: RateLimit, key: string, after: After): void {
-  const verdict = limiter.limit({ key });
   after(async () => {
-    if (!(await verdict).success) overUntil.set(key, Date.now() + FAIR_SHARE_RETRY_AFTER_S * 1000);
+    if (!(await limiter.limit({ key })).success) {
+      overUntil.set(key, Date.now() + FAIR_SHARE_RETRY_AFTER_S * 1000);
+    }
   });
 }
 
