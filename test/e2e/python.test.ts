@@ -1,5 +1,5 @@
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -10,6 +10,7 @@ import { SYSTEM_PYTHON } from '../../scripts/container-process.ts';
 import { type LocalSession, ROOT, startLocalSession, waitForOk } from '../../scripts/local-session.ts';
 import { DEV_GATEWAY_PATH } from '../../shared/transport.ts';
 import { freePort } from './helpers.ts';
+import { usersApiBehaviour } from './users-api.ts';
 
 // Every language is a caller: the original Python app (examples/python-fastapi) runs in the local
 // session in place of the Node container, on the Python client (clients/python), and the client's
@@ -24,13 +25,6 @@ let session: LocalSession;
 let state: string;
 const token = randomBytes(32).toString('hex');
 const api = (pathname: string) => new URL(pathname, session.url);
-const email = () => `${randomUUID()}@example.com`;
-const post = (body: unknown) =>
-  fetch(api('/api/users'), {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(body),
-  });
 
 /** Runs Debian's Python; the exit code and everything it printed, for the assertion's message. */
 async function python(args: string[], options: { cwd: string; env?: Record<string, string> }) {
@@ -69,53 +63,7 @@ afterAll(async () => {
 });
 
 describe('the original Python app through the Worker and the gateway', () => {
-  it('creates a user (201) and lists users newest first', async () => {
-    const [first, second] = [email(), email()];
-    const created = await post({ email: first, name: 'First' });
-    expect(created.status).toBe(201);
-    expect(await created.json()).toMatchObject({ success: true, user: { email: first, name: 'First' } });
-    expect((await post({ email: second })).status).toBe(201);
-
-    const list = await fetch(api('/api/users'));
-    expect(list.status).toBe(200);
-    const { users } = (await list.json()) as { users: { email: string; id: number; created_at: string }[] };
-    const emails = users.map((u) => u.email);
-    expect(emails.indexOf(second)).toBeLessThan(emails.indexOf(first));
-    expect(users.find((u) => u.email === first)?.created_at).toMatch(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d$/);
-  });
-
-  it('answers 400 when the email is missing or not an address, storing nothing', async () => {
-    const missing = await post({ name: 'No Email' });
-    expect(missing.status).toBe(400);
-    expect(await missing.json()).toEqual({ error: 'email is required' });
-    const invalid = await post({ email: 'not-an-address' });
-    expect(invalid.status).toBe(400);
-    const notJson = await fetch(api('/api/users'), { method: 'POST', body: '{' });
-    expect(notJson.status).toBe(400);
-    const { users } = (await (await fetch(api('/api/users'))).json()) as { users: { email: string }[] };
-    expect(users.map((u) => u.email)).not.toContain('not-an-address');
-  });
-
-  it('answers 409 with a clear message for a duplicate email, keeping the first user', async () => {
-    const address = email();
-    expect((await post({ email: address, name: 'Original' })).status).toBe(201);
-    const duplicate = await post({ email: address, name: 'Copy' });
-    expect(duplicate.status).toBe(409);
-    expect(await duplicate.json()).toEqual({ error: `a user with the email ${address} already exists` });
-    const { users } = (await (await fetch(api('/api/users'))).json()) as {
-      users: { email: string; name: string }[];
-    };
-    expect(users.filter((u) => u.email === address).map((u) => u.name)).toEqual(['Original']);
-  });
-
-  it('allows any origin, as the original API did', async () => {
-    const preflight = await fetch(api('/api/users'), {
-      method: 'OPTIONS',
-      headers: { origin: 'https://app.example', 'access-control-request-method': 'POST' },
-    });
-    expect(preflight.status).toBe(204);
-    expect(preflight.headers.get('access-control-allow-origin')).toBe('*');
-  });
+  usersApiBehaviour(() => session.url);
 
   it('answers with the request id it was sent, and 404 for a path it does not serve', async () => {
     const response = await fetch(api('/api/users'), { headers: { 'x-request-id': 'from-the-browser-1' } });

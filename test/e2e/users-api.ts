@@ -1,0 +1,70 @@
+import { randomUUID } from 'node:crypto';
+import { expect, it } from 'vitest';
+
+/**
+ * The users API's behaviour, as the original app had it, checked over real HTTP through the Worker:
+ * the same checks for every implementation of it (the Node container, the Python example).
+ * `base` gives the Worker's URL once the session is up.
+ */
+export function usersApiBehaviour(base: () => URL): void {
+  const api = (pathname: string) => new URL(pathname, base());
+  const email = () => `${randomUUID()}@example.com`;
+  const post = (body: unknown) =>
+    fetch(api('/api/users'), {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+  const list = async () => ((await (await fetch(api('/api/users'))).json()) as { users: User[] }).users;
+
+  it('creates a user (201) and lists users newest first', async () => {
+    const [first, second] = [email(), email()];
+    const created = await post({ email: first, name: 'First' });
+    expect(created.status).toBe(201);
+    expect(await created.json()).toMatchObject({ success: true, user: { email: first, name: 'First' } });
+    expect((await post({ email: second })).status).toBe(201);
+
+    const answer = await fetch(api('/api/users'));
+    expect(answer.status).toBe(200);
+    const { users } = (await answer.json()) as { users: User[] };
+    const emails = users.map((u) => u.email);
+    expect(emails.indexOf(second)).toBeLessThan(emails.indexOf(first));
+    expect(users.find((u) => u.email === first)?.created_at).toMatch(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d$/);
+  });
+
+  it('answers 400 when the email is missing or not an address, storing nothing', async () => {
+    const missing = await post({ name: 'No Email' });
+    expect(missing.status).toBe(400);
+    expect(await missing.json()).toEqual({ error: 'email is required' });
+    const invalid = await post({ email: 'not-an-address' });
+    expect(invalid.status).toBe(400);
+    const notJson = await fetch(api('/api/users'), { method: 'POST', body: '{' });
+    expect(notJson.status).toBe(400);
+    expect((await list()).map((u) => u.email)).not.toContain('not-an-address');
+  });
+
+  it('answers 409 with a clear message for a duplicate email, keeping the first user', async () => {
+    const address = email();
+    expect((await post({ email: address, name: 'Original' })).status).toBe(201);
+    const duplicate = await post({ email: address, name: 'Copy' });
+    expect(duplicate.status).toBe(409);
+    expect(await duplicate.json()).toEqual({ error: `a user with the email ${address} already exists` });
+    expect((await list()).filter((u) => u.email === address).map((u) => u.name)).toEqual(['Original']);
+  });
+
+  it('allows any origin, as the original API did', async () => {
+    const preflight = await fetch(api('/api/users'), {
+      method: 'OPTIONS',
+      headers: { origin: 'https://app.example', 'access-control-request-method': 'POST' },
+    });
+    expect(preflight.status).toBe(204);
+    expect(preflight.headers.get('access-control-allow-origin')).toBe('*');
+  });
+}
+
+interface User {
+  id: number;
+  email: string;
+  name: string | null;
+  created_at: string;
+}
