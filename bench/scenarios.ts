@@ -43,6 +43,8 @@ export const SCENARIO_INFO = {
   'gateway.query.fetch': "the same over Node's global fetch instead of the default transport (attribution)",
   'gateway.run': 'typed client db.run, one INSERT, with the idempotency key the client adds',
   'gateway.run.unkeyed': 'the same with idempotencyKey: undefined (no exactly-once record)',
+  'gateway.batch1.unkeyed':
+    "the same INSERT alone in an unkeyed db.batch (attribution: D1's batch(), which a keyed write uses)",
   'gateway.client-cpu': 'typed client db.query answered by a recorded reply: the client alone',
   'gateway.query.quiet': 'the same gateway without the per-call log line and the token check (attribution)',
   'env.DB.first': 'createGatewayEnv().DB.prepare(sql).bind(id).first()',
@@ -245,6 +247,16 @@ export function scenarios(ctx: BenchContext): Scenario[] {
         async (params) =>
           (await client.db.run.mutate({ sql: INSERT, params, idempotencyKey: undefined })).meta,
       ),
+    ),
+    one(
+      'gateway.batch1.unkeyed',
+      insertOne('gateway.batch1.unkeyed', async (params) => {
+        const [result] = await client.db.batch.mutate({
+          statements: [{ sql: INSERT, params }],
+          idempotencyKey: undefined,
+        });
+        return { changes: result?.meta.changes ?? 0 };
+      }),
     ),
     one('gateway.query.quiet', async (id) => {
       const [ms, answer] = await timed(() => quietClient.db.query.query({ sql: SELECT_ONE, params: [id] }));
