@@ -25,6 +25,12 @@ export interface GatewayOptions {
    * handler is given no context of its own).
    */
   waitUntil?: (promise: Promise<unknown>) => void;
+  /**
+   * The transport's refusal of the whole request (a missing token, say): every call of it answers
+   * with this error, in the same shape as any other (a batch's calls each get it; the body is not
+   * read), so that every client reads it as it reads the gateway's own errors.
+   */
+  refusal?: GatewayError | undefined;
 }
 
 const REQUEST_ID = /^[\w.:-]{1,128}$/;
@@ -50,6 +56,7 @@ export async function handleGatewayRequest(
     policy = allowAll,
     log = console.log,
     waitUntil: keepAlive = waitUntil,
+    refusal: refused,
   }: GatewayOptions = {},
 ): Promise<Response> {
   const after = afterAnswer(keepAlive);
@@ -67,13 +74,14 @@ export async function handleGatewayRequest(
       requestId,
       signal: request.signal,
       version: request.headers.get(CONTRACT_HEADER),
+      refusal: refused,
     });
     answered.headers.set(REQUEST_ID_HEADER, requestId);
     return answered;
   }
   let refusal: GatewayError | undefined;
   let body: string | undefined;
-  if (request.method === 'POST') {
+  if (request.method === 'POST' && !refused) {
     const read = await readGuardedBody(request);
     // A refused body is not handed to tRPC: an empty batch input goes instead, and createContext
     // throws the refusal, so that every call of the batch answers with it in tRPC's own shape.
@@ -82,15 +90,25 @@ export async function handleGatewayRequest(
   }
   const response = await fetchRequestHandler({
     endpoint,
-    req: new Request(request.url, {
-      method: request.method,
-      headers: request.headers,
-      ...(request.method === 'POST' ? { body: body ?? '{}' } : {}),
-    }),
+    // A refused request reaches tRPC as an empty JSON POST, so that tRPC's own checks (method,
+    // content type) do not answer before the refusal does.
+    req: refused
+      ? new Request(request.url, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: '{}',
+        })
+      : new Request(request.url, {
+          method: request.method,
+          headers: request.headers,
+          ...(request.method === 'POST' ? { body: body ?? '{}' } : {}),
+        }),
     router: appRouter,
     allowMethodOverride: true,
     maxBatchSize: GATEWAY_MAX_BATCH_SIZE,
     createContext({ req, resHeaders, info }) {
+      // The transport's refusal comes first: who may not call learns nothing else.
+      if (refused) throw refused;
       if (req.method !== 'POST')
         throw new GatewayError('METHOD_NOT_ALLOWED', 'the gateway answers POST only');
       const type = req.headers.get('content-type') ?? '';

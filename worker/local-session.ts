@@ -1,6 +1,7 @@
 import { DEV_CALLER_HEADER, DEV_GATEWAY_PATH, DEV_TOKEN_MIN_LENGTH } from '../shared/transport.ts';
 import type { Caller } from './caller.ts';
 import type { WorkerEnv } from './env.ts';
+import { GatewayError } from './errors.ts';
 import { handleGatewayRequest } from './gateway.ts';
 import { policyFor } from './policy.ts';
 
@@ -42,35 +43,35 @@ export async function serveDevGateway(
     });
   }
   const presented = /^Bearer (.+)$/.exec(request.headers.get('authorization') ?? '')?.[1] ?? '';
+  const options = {
+    endpoint: DEV_GATEWAY_PATH,
+    waitUntil: (promise: Promise<unknown>) => ctx.waitUntil(promise),
+  };
   if (!sameSecret(presented, token)) {
-    return Response.json(
-      {
-        error: {
-          message: 'missing or wrong bearer token',
-          data: { gatewayCode: 'UNAUTHORIZED', httpStatus: 401 },
-        },
-      },
-      { status: 401, headers: { 'www-authenticate': 'Bearer' } },
-    );
+    // Refused in the gateway's own error shape (every call of a batch), so clients read UNAUTHORIZED
+    // as they read any other code, and do not take it for a network failure to retry.
+    const refused = await handleGatewayRequest(request, env, UNAUTHENTICATED, {
+      ...options,
+      refusal: new GatewayError('UNAUTHORIZED', 'missing or wrong bearer token'),
+    });
+    refused.headers.set('www-authenticate', 'Bearer');
+    return refused;
   }
   const caller = devCallerOf(request);
   if (!caller) {
-    return Response.json(
-      {
-        error: {
-          message: `${DEV_CALLER_HEADER} must be 1 to 64 letters, digits, "-" or "_"`,
-          data: { gatewayCode: 'BAD_INPUT', httpStatus: 400 },
-        },
-      },
-      { status: 400 },
-    );
+    return handleGatewayRequest(request, env, UNAUTHENTICATED, {
+      ...options,
+      refusal: new GatewayError(
+        'BAD_INPUT',
+        `${DEV_CALLER_HEADER} must be 1 to 64 letters, digits, "-" or "_"`,
+      ),
+    });
   }
-  return handleGatewayRequest(request, env, caller, {
-    endpoint: DEV_GATEWAY_PATH,
-    policy: policyFor(env),
-    waitUntil: (promise) => ctx.waitUntil(promise),
-  });
+  return handleGatewayRequest(request, env, caller, { ...options, policy: policyFor(env) });
 }
+
+/** The caller a refused request is logged as. */
+const UNAUTHENTICATED: Caller = { transport: 'dev', id: 'unauthenticated' };
 
 // A name that cannot step out of a key prefix built from it ("/", ".") nor break a log line.
 const DEV_CALLER_ID = /^[\w-]{1,64}$/;

@@ -32,6 +32,8 @@ export type StreamContext = Pick<
 > & {
   /** The contract version the client sent, if any. */
   version: string | null;
+  /** The transport's refusal of the request, if it refused it (see `GatewayOptions.refusal`). */
+  refusal?: GatewayError | undefined;
 };
 
 /** The stream call a path names below the gateway's endpoint, if it names one. */
@@ -148,6 +150,7 @@ export async function handleStreamCall(
   const started = Date.now();
   let code: keyof typeof GATEWAY_ERRORS | 'OK' = 'OK';
   try {
+    if (ctx.refusal) throw ctx.refusal;
     if (request.method !== 'POST')
       throw new GatewayError('METHOD_NOT_ALLOWED', 'the gateway answers POST only');
     checkContractVersion(ctx.version);

@@ -181,8 +181,43 @@ describe('each container instance is a caller of its own', () => {
         { waitUntil },
       );
       expect(refused.status).toBe(400);
-      expect(await refused.json()).toMatchObject({ error: { data: { gatewayCode: 'BAD_INPUT' } } });
+      expect(await refused.json()).toMatchObject({ error: { json: { data: { gatewayCode: 'BAD_INPUT' } } } });
     }
+    await expectGatewayError(client('a/b').gateway.info.query(), 'BAD_INPUT');
+  });
+
+  it('answers a wrong or missing token with UNAUTHORIZED in the gateway error shape, which the client does not retry', async () => {
+    const devEnv = { ...env, GATEWAY_DEV_TOKEN: 'a'.repeat(64) };
+    let requests = 0;
+    const client = (token: string | undefined) =>
+      createGatewayClient({
+        url: `http://127.0.0.1${DEV_GATEWAY_PATH}`,
+        token,
+        fetch: ((input: RequestInfo | URL, init?: RequestInit) => {
+          requests++;
+          return serveDevGateway(new Request(input, init), devEnv, { waitUntil });
+        }) as typeof fetch,
+      });
+    for (const token of ['b'.repeat(64), 'short', undefined]) {
+      requests = 0;
+      const error = await expectGatewayError(
+        client(token).gateway.info.query(),
+        'UNAUTHORIZED',
+        /bearer token/,
+      );
+      expect(error.data).toMatchObject({ httpStatus: 401, retryable: false });
+      expect(requests).toBe(1);
+    }
+    const refused = await serveDevGateway(
+      new Request(`http://127.0.0.1${DEV_GATEWAY_PATH}/r2.putStream`, { method: 'POST', body: 'x' }),
+      devEnv,
+      { waitUntil },
+    );
+    expect(refused.status).toBe(401);
+    expect(refused.headers.get('www-authenticate')).toBe('Bearer');
+    expect(await refused.json()).toMatchObject({
+      error: { json: { data: { gatewayCode: 'UNAUTHORIZED' } } },
+    });
   });
 });
 
