@@ -30,6 +30,8 @@ BACKOFF_MAX_S: Final = 2.0
 
 CONTRACT_HEADER: Final = "x-gateway-contract"
 REQUEST_ID_HEADER: Final = "x-request-id"
+#: The local session's per-process caller name (``GATEWAY_DEV_CALLER``); the token route only.
+DEV_CALLER_HEADER: Final = "x-gateway-dev-caller"
 CALL_HEADER: Final = "x-gateway-call"
 RESULT_HEADER: Final = "x-gateway-result"
 STREAM_LENGTH_HEADER: Final = "x-gateway-length"
@@ -74,6 +76,9 @@ class GatewayClient(Procedures):
         served, if any; ``transport`` is httpx's (tests put faults there)."""
         self.url = (url or os.environ.get("GATEWAY_URL") or DEFAULT_GATEWAY_URL).rstrip("/")
         self.token = token if token is not None else (os.environ.get("GATEWAY_TOKEN") or None)
+        # Each local container process is a caller of its own on the token route (npm start --
+        # --instances N sets it); deployed, the caller is the platform's container id.
+        self.dev_caller = os.environ.get("GATEWAY_DEV_CALLER") or None
         self.deadline = deadline
         self.retries = retries
         self._request_id = request_id
@@ -96,6 +101,8 @@ class GatewayClient(Procedures):
         }
         if self.token:
             headers["authorization"] = f"Bearer {self.token}"
+            if self.dev_caller:
+                headers[DEV_CALLER_HEADER] = self.dev_caller
         return headers
 
     async def call(self, path: str, input: Mapping[str, Any] | None = None, *, deadline: float | None = None) -> Any:

@@ -236,3 +236,14 @@ async def test_retries_a_kv_put_without_a_key_but_not_a_conditional_r2_put(make_
         assert len(transport.requests) == 1
     finally:
         await gateway.aclose()
+
+
+async def test_a_local_process_is_the_caller_its_gateway_dev_caller_names(
+    make_client: Callable[..., GatewayClient], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("GATEWAY_DEV_CALLER", "instance-7")
+    gateway = make_client()
+    try:
+        assert (await gateway.gateway_info())["caller"] == {"transport": "dev", "id": "instance-7"}
+    finally:
+        await gateway.aclose()
