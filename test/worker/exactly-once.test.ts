@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { createGatewayClient, gatewayCodeOf } from '../../shared/client.ts';
 import { GATEWAY_ERRORS } from '../../shared/index.ts';
 import { handleGatewayRequest } from '../../worker/gateway.ts';
-import { WRITES_TABLE } from '../../worker/idempotency.ts';
+import { dropWaitingResults, WRITES_TABLE } from '../../worker/idempotency.ts';
 import {
   expectGatewayError,
   GATEWAY_URL,
@@ -305,13 +305,19 @@ describe('a keyed write under faults, retried with the same key', () => {
     expect(await count(name)).toBe(1);
   });
 
-  it('never runs again when recording the result failed: RESULT_PENDING for a while, then ALREADY_APPLIED', async () => {
+  it('never runs again when recording the result failed: the first result while this isolate holds it, then RESULT_PENDING, then ALREADY_APPLIED', async () => {
     const name = await table();
+    await settled();
     const { client } = faultyD1('the result record fails');
     const key = unique('record');
     const write = { sql: `INSERT INTO ${name} (v) VALUES ('f')`, idempotencyKey: key };
-    expect((await client.db.run.mutate(write)).meta.changes).toBe(1);
+    const first = await client.db.run.mutate(write);
+    expect(first.meta.changes).toBe(1);
     await settled();
+    // The record failed; the result waits in this isolate for the next write to carry it.
+    expect(await client.db.run.mutate(write)).toEqual(first);
+    // The isolate ends before any write carries it.
+    dropWaitingResults();
     const pending = await expectGatewayError(client.db.run.mutate(write), 'RESULT_PENDING');
     expect(pending.data).toMatchObject({ httpStatus: 409, retryable: true });
     await age(key, 1);
