@@ -105,12 +105,13 @@ async function replay<T>(database: Database, claim: Claim): Promise<T | undefine
       `the idempotency key ${claim.key} was used for another call (another procedure or input); a new write needs a new key`,
     );
   }
-  // A result still waiting in this isolate to be recorded is as good as recorded.
-  const result = record.state === 'claimed' ? waitingResult(claim) : record.result;
-  if ((record.state === 'done' || record.state === 'claimed') && result !== null && result !== undefined) {
-    return transformer.deserialize(JSON.parse(result)) as T;
-  }
-  if (record.state === 'claimed' && Date.now() - record.created_at < PENDING_MS) {
+  // A record still waiting in this isolate to be written is as good as written.
+  const [state, result] =
+    record.state === 'claimed'
+      ? (waitingRecord(claim) ?? [record.state, null])
+      : [record.state, record.result];
+  if (state === 'done' && result !== null) return transformer.deserialize(JSON.parse(result)) as T;
+  if (state === 'claimed' && Date.now() - record.created_at < PENDING_MS) {
     throw new GatewayError(
       'RESULT_PENDING',
       `the write with the idempotency key ${claim.key} has committed and its result is being recorded; retry shortly`,
@@ -149,13 +150,11 @@ export function dropWaitingResults(): void {
   waiting.clear();
 }
 
-/** The result text of a claim whose record is still waiting in this isolate, if it is. */
-function waitingResult(claim: Claim): string | null | undefined {
+/** The record of a claim still waiting in this isolate to be written, if it is. */
+function waitingRecord(claim: Claim): Pending | undefined {
   for (const pending of waiting.values()) {
-    const found = pending.find(
-      ([state, , caller, key]) => state === 'done' && caller === claim.caller && key === claim.key,
-    );
-    if (found) return found[1];
+    const found = pending.find(([, , caller, key]) => caller === claim.caller && key === claim.key);
+    if (found) return found;
   }
   return undefined;
 }
@@ -181,11 +180,11 @@ function recordStatements(database: Database, pending: readonly Pending[]): D1Pr
   return statements;
 }
 
-/** Keeps the result for repeats: off the caller's path, carried by the next write or on its own. */
-function record(after: After, database: Database, binding: string, claim: Claim, result: unknown): void {
-  const text = JSON.stringify(transformer.serialize(result));
-  const kept = text.length <= MAX_RESULT_BYTES;
-  putBack(binding, [[kept ? 'done' : 'unkept', kept ? text : null, claim.caller, claim.key]]);
+/**
+ * Writes the database's waiting records `RECORD_WAIT_MS` from now, unless a keyed write has carried
+ * them by then. A failed flush leaves them waiting for the next write (D1 is failing: no retry loop).
+ */
+function flushLater(after: After, database: Database, binding: string): void {
   after(
     async () => {
       const pending = take(binding);
@@ -199,6 +198,14 @@ function record(after: After, database: Database, binding: string, claim: Claim,
     },
     { delayMs: RECORD_WAIT_MS },
   );
+}
+
+/** Keeps the result for repeats: off the caller's path, carried by the next write or on its own. */
+function record(after: After, database: Database, binding: string, claim: Claim, result: unknown): void {
+  const text = JSON.stringify(transformer.serialize(result));
+  const kept = text.length <= MAX_RESULT_BYTES;
+  putBack(binding, [[kept ? 'done' : 'unkept', kept ? text : null, claim.caller, claim.key]]);
+  flushLater(after, database, binding);
 }
 
 /**
@@ -233,7 +240,7 @@ type Results = D1Result<Record<string, unknown>>[];
  * const shape = ([result]: Results) => ({ success: true, meta: result.meta });
  * return key === undefined
  *   ? shape([await statement.run()])
- *   : onceInBatch(ctx, database, { path: 'db.run', input, key }, [statement], shape);
+ *   : onceInBatch(ctx, database, { path: 'db.run', binding: 'DB', input, key }, [statement], shape);
  */
 export async function onceInBatch<T>(
   ctx: Context,
@@ -262,7 +269,12 @@ export async function onceInBatch<T>(
         ...recordStatements(database, carried),
       ]);
     } catch (error) {
-      putBack(call.binding, carried);
+      // Rolled back with this batch: they wait again, and the flush that left them to a write may
+      // already have run and found nothing.
+      if (carried.length > 0) {
+        putBack(call.binding, carried);
+        flushLater(ctx.after, database, call.binding);
+      }
       const message = error instanceof Error ? error.message : String(error);
       if (attempt < 2 && CONFLICT.test(message)) {
         const first = await replay<T>(database, claim);

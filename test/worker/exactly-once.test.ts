@@ -84,20 +84,19 @@ function faultyD1(fault: Fault | undefined) {
       return Reflect.get(target, property);
     },
   });
+  return { calls, client: clientOver(DB) };
+}
+
+/** The typed client, without retries, over the real handler with `DB` in place of the binding. */
+function clientOver(DB: D1Database) {
   const fetch: Fetch = (input, init) =>
     handleGatewayRequest(
       new Request(input, init),
       { ...env, DB },
       { transport: 'test', id: 'vitest' },
-      {
-        log: () => {},
-        waitUntil,
-      },
+      { log: () => {}, waitUntil },
     );
-  return {
-    calls,
-    client: createGatewayClient({ url: GATEWAY_URL, fetch: fetch as typeof globalThis.fetch, retries: 0 }),
-  };
+  return createGatewayClient({ url: GATEWAY_URL, fetch: fetch as typeof globalThis.fetch, retries: 0 });
 }
 
 /** Moves a key's claim into the past, as if `minutes` had gone by since it was made. */
@@ -277,6 +276,38 @@ describe('a keyed write', () => {
     await settled();
     expect(await gateway.db.statement.mutate(write)).toEqual(first);
     expect(await count(name)).toBe(2);
+  });
+});
+
+describe("a keyed write's result record", () => {
+  it('is still written when the write that carried it fails, after its own flush found nothing to write', async () => {
+    const name = await table();
+    await settled();
+    // A batch that carries a waiting record (the claim, the statement, the record) reaches D1 only
+    // after that record's own flush has come and found nothing to write.
+    const DB = new Proxy(env.DB, {
+      get(target, property) {
+        if (property !== 'batch') return Reflect.get(target, property);
+        return async (statements: D1PreparedStatement[]) => {
+          if (statements.length > 2) await new Promise((resolve) => setTimeout(resolve, 60));
+          return target.batch(statements);
+        };
+      },
+    });
+    const client = clientOver(DB);
+    const key = unique('carried');
+    await client.db.run.mutate({ sql: `INSERT INTO ${name} (v) VALUES ('a')`, idempotencyKey: key });
+    // Carries the first result, then fails on its own statement: the result is rolled back with it.
+    await expectGatewayError(
+      client.db.run.mutate({ sql: 'INSERT INTO no_such_table VALUES (1)', idempotencyKey: unique('fails') }),
+      'SQL_ERROR',
+    );
+    await settled();
+    dropWaitingResults();
+    const state = await env.DB.prepare(`SELECT state FROM ${WRITES_TABLE} WHERE key = ?`)
+      .bind(key)
+      .first('state');
+    expect(state).toBe('done');
   });
 });
 
