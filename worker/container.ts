@@ -17,13 +17,20 @@ export class Backend extends Container<Env> {
   // Readiness: the API's health route (`host/path`, as the Container class fetches it).
   override pingEndpoint = `localhost${HEALTH_PATH}`;
 
-  static override outboundByHost = {
-    [GATEWAY_HOST]: (request: Request, env: Env, ctx: OutboundHandlerContext) =>
-      handleGatewayRequest(
-        request,
-        env,
-        { transport: 'outbound', id: ctx.containerId },
-        { policy: policyFor(env) },
-      ),
-  };
+  // An assignment, not a static field: `@cloudflare/containers` registers the handlers ContainerProxy
+  // looks up in its static `outboundByHost` setter, and a static field (what the ES2022+ target
+  // emits for `static outboundByHost = …`) defines an own property that shadows that setter, so the
+  // class reads as configured while every request to the gateway answers 520 "Origin is disallowed"
+  // (cloudflare/containers#247). test/e2e/bundle.test.ts calls the built bundle's ContainerProxy.
+  static {
+    Backend.outboundByHost = {
+      [GATEWAY_HOST]: (request: Request, env: Env, ctx: OutboundHandlerContext) =>
+        handleGatewayRequest(
+          request,
+          env,
+          { transport: 'outbound', id: ctx.containerId },
+          { policy: policyFor(env) },
+        ),
+    };
+  }
 }

@@ -43,7 +43,8 @@ const REQUEST_ID = /^[\w.:-]{1,128}$/;
  * The body is checked (size, depth, prototype keys) before anything parses it.
  *
  * @example
- * static outboundByHost = {
+ * // Assigned (not a static field, which would shadow @cloudflare/containers' setter): see container.ts.
+ * Backend.outboundByHost = {
  *   'gateway.internal': (req, env, ctx) => handleGatewayRequest(req, env, { transport: 'outbound', id: ctx.containerId }),
  * };
  */

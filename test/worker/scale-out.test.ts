@@ -89,7 +89,7 @@ describe('spreading /api/* over the container instances', () => {
 });
 
 /** The typed client of one container instance, through the outbound handler as the platform calls it. */
-function instanceClient(containerId: string, workerEnv: Env, options: { retries?: number } = {}) {
+function instanceClient(containerId: string, workerEnv: Cloudflare.Env, options: { retries?: number } = {}) {
   const handler = Backend.outboundByHost?.[GATEWAY_HOST];
   if (!handler) throw new Error('Backend has no outbound handler for the gateway host');
   return createGatewayClient({

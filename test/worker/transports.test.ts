@@ -12,6 +12,13 @@ const infoRequest = (url: string) =>
   });
 
 describe('the outbound interception (the production transport)', () => {
+  it("registers the handler through @cloudflare/containers' setter, not as a field of its own", () => {
+    // An own `outboundByHost` shadows the setter, and ContainerProxy then finds no handler (520).
+    // test/e2e/bundle.test.ts proves the registration on the deployed bundle through ContainerProxy.
+    expect(Object.hasOwn(Backend, 'outboundByHost')).toBe(false);
+    expect(Backend.outboundByHost?.[GATEWAY_HOST]).toBeTypeOf('function');
+  });
+
   it('hands gateway.internal to the router with the container id as the caller', async () => {
     const handler = Backend.outboundByHost?.[GATEWAY_HOST];
     if (!handler) return expect.unreachable('Backend has no outbound handler for the gateway host');
