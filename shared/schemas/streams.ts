@@ -42,6 +42,8 @@ export type StreamCall = keyof typeof streams;
  * holds a raw line feed (it escapes control characters), so the first one ends the line.
  */
 export const FRAME_END = 0x0a;
+/** The framing's name, in the contract's hash (`computeContractVersion`). */
+export const STREAM_FRAMING = 'first-line-json';
 
 const encoder = new TextEncoder();
 
@@ -52,19 +54,20 @@ export function encodeFrame(value: unknown): Uint8Array {
 
 /** Why a body's first line could not be read. */
 export class StreamFrameError extends Error {
-  constructor(
-    readonly reason: 'ended' | 'too-long' | 'not-utf8',
-    message: string,
-  ) {
+  readonly reason: 'ended' | 'too-long' | 'not-utf8';
+
+  constructor(reason: StreamFrameError['reason'], message: string) {
     super(message);
     this.name = 'StreamFrameError';
+    this.reason = reason;
   }
 }
 
 /**
- * Reads a body's first line (at most `maxBytes`, its line feed not counted): its text, its size in
- * bytes with the line feed, and the rest of the body as a stream that passes the source's chunks on
- * as they come (cancelling it cancels the source). Throws `StreamFrameError`.
+ * Reads a body's first line (at most `maxBytes`, its line feed not counted; a body without a line
+ * feed is all line): its text, its size in bytes with the line feed, and the rest of the body as a
+ * stream that passes the source's chunks on as they come (cancelling it cancels the source).
+ * Throws `StreamFrameError`.
  */
 export async function readFrame(
   body: ReadableStream<Uint8Array>,
@@ -75,8 +78,11 @@ export async function readFrame(
   let size = 0;
   try {
     for (;;) {
-      const { done, value } = await reader.read();
-      if (done) throw new StreamFrameError('ended', 'the body ended before its first line (the parameters)');
+      const read = await reader.read();
+      if (read.done && size === 0)
+        throw new StreamFrameError('ended', 'the body is empty: it has no first line');
+      // A body without a line feed is all line, and nothing follows it.
+      const value = read.done ? new Uint8Array([FRAME_END]) : read.value;
       const end = value.indexOf(FRAME_END);
       const take = end === -1 ? value.byteLength : end;
       if (size + take > maxBytes) {
@@ -121,7 +127,7 @@ export async function readFrame(
         },
         cancel: (reason) => reader.cancel(reason),
       }) as ReadableStream<Uint8Array>;
-      return { text, frameBytes: size + 1, rest };
+      return { text, frameBytes: read.done ? size : size + 1, rest };
     }
   } catch (error) {
     reader.cancel(error).catch(() => {});
