@@ -279,7 +279,8 @@ async function run(
 
 /**
  * Serves one stream call (see shared/schemas/streams.ts): the same policy, log line and error shape
- * as the tRPC procedures, and a body that passes through without being held whole in memory.
+ * as the tRPC procedures. R2 bodies pass through without being held whole in memory; a KV value
+ * (at most 25 MiB) is read whole and checked before it is put (see `exactBytes`).
  */
 export async function handleStreamCall(
   call: StreamCall,
