@@ -5,7 +5,7 @@ import { db } from './schemas/db.ts';
 import { gateway } from './schemas/gateway.ts';
 import { kv } from './schemas/kv.ts';
 import { r2 } from './schemas/r2.ts';
-import { streams } from './schemas/streams.ts';
+import { STREAM_FRAMING, streams } from './schemas/streams.ts';
 
 function describe(schema: z.ZodType): unknown {
   return z.toJSONSchema(schema, {
@@ -19,7 +19,7 @@ function describe(schema: z.ZodType): unknown {
 
 /**
  * A hash of everything a client and a gateway must agree on: each procedure's input and output
- * schema, each stream call's input, the binding names and the error codes. `CONTRACT_VERSION` (version.ts) is this value,
+ * schema, each stream call's input and their framing, the binding names and the error codes. `CONTRACT_VERSION` (version.ts) is this value,
  * written by `npm run contract:version`; a test fails when they differ.
  */
 export async function computeContractVersion(): Promise<string> {
@@ -36,7 +36,14 @@ export async function computeContractVersion(): Promise<string> {
   }
   for (const [name, call] of Object.entries(streams))
     procedures[name] = { input: describe(call.input), stream: true };
-  const text = JSON.stringify({ procedures, bindings: GATEWAY_BINDINGS, errors: GATEWAY_ERRORS });
+  const text = JSON.stringify({
+    procedures,
+    bindings: GATEWAY_BINDINGS,
+    errors: GATEWAY_ERRORS,
+    // How stream calls frame their parameters and results: a client framing them another way gets
+    // VERSION_MISMATCH, not a misread body.
+    streamFraming: STREAM_FRAMING,
+  });
   const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(text));
   return Array.from(new Uint8Array(digest).subarray(0, 8), (b) => b.toString(16).padStart(2, '0')).join('');
 }

@@ -40,6 +40,16 @@ export const KV_MAX_LIST_LIMIT = 1_000;
 export const R2_MAX_KEY_BYTES = 1_024;
 /** R2 custom metadata: the keys and values together, in UTF-8 bytes. */
 export const R2_MAX_CUSTOM_METADATA_BYTES = 8_192;
+/**
+ * R2 HTTP metadata (`contentType`, `contentLanguage`, `contentDisposition`, `contentEncoding`,
+ * `cacheControl`): their UTF-8 bytes together. R2's limits page gives one figure, "Object metadata
+ * size: 8,192 bytes", without saying what it covers (miniflare applies it to custom metadata only),
+ * and no limit for HTTP metadata at all. This bound is the gateway's choice: the same 8,192 bytes,
+ * because each field becomes a response header when the object is served (`writeHttpMetadata`),
+ * and 8 KiB of them leaves room in the 16 KiB of headers Node's HTTP client and server take by
+ * default (`--max-http-header-size`).
+ */
+export const R2_MAX_HTTP_METADATA_BYTES = 8_192;
 /** One `put` (beyond this, multipart upload). */
 export const R2_MAX_SINGLE_PUT_BYTES = 5 * GiB - 5 * MiB;
 /** Parts of a multipart upload; each 5 MiB to 5 GiB, all but the last of one size. */
@@ -74,6 +84,12 @@ export const GATEWAY_MAX_BATCH_SIZE = 25;
  * bytes stay well inside a Worker's 128 MB.
  */
 export const GATEWAY_MAX_REQUEST_BYTES = 16 * MiB;
+/**
+ * The first line of a stream call's body, in either direction: its parameters or its result (the
+ * transformer's JSON). The largest valid one, an R2 object whose key, custom and HTTP metadata are
+ * all control characters that JSON escapes six times over, is about 110 KB.
+ */
+export const STREAM_FRAME_MAX_BYTES = 256 * KiB;
 /** Nesting of arrays and objects in a request body; deeper JSON is refused before it is parsed. */
 export const GATEWAY_MAX_JSON_DEPTH = 64;
 /** Object keys refused anywhere in a request body (inputs and transformer metadata alike). */

@@ -2,15 +2,15 @@ import type { z } from 'zod';
 import type { GatewayClientOptions } from './client.ts';
 import { GatewayBindingError } from './env/errors.ts';
 import { isGatewayCode } from './errors.ts';
+import { STREAM_FRAME_MAX_BYTES } from './limits.ts';
 import type { Json } from './schemas/common.ts';
 import type { R2Object, R2UploadedPart } from './schemas/r2.ts';
-
 import {
-  CALL_HEADER,
-  decodeCallHeader,
-  encodeCallHeader,
-  RESULT_HEADER,
+  encodeFrame,
+  framedStream,
+  readFrame,
   type StreamCall,
+  StreamFrameError,
   type streams,
 } from './schemas/streams.ts';
 import { transformer } from './transformer.ts';
@@ -39,6 +39,16 @@ type StreamOptions = Pick<GatewayClientOptions, 'url' | 'token' | 'fetch' | 'req
   signal?: AbortSignal;
 };
 
+/**
+ * The request's body: the parameters' line, then the bytes. A Blob stays a Blob (Node streams a
+ * file's from disk, and sends its length); bytes and streams become a stream, never a copy.
+ */
+function requestBody(frame: Uint8Array, body: StreamBody | undefined): Blob | Uint8Array | ReadableStream {
+  if (body === undefined) return frame;
+  if (body.stream instanceof Blob) return new Blob([frame as Uint8Array<ArrayBuffer>, body.stream]);
+  return framedStream(frame, body.stream);
+}
+
 async function send<C extends StreamCall>(
   options: StreamOptions,
   call: C,
@@ -46,21 +56,21 @@ async function send<C extends StreamCall>(
   body?: StreamBody,
 ) {
   const headers: Record<string, string> = {
-    [CALL_HEADER]: encodeCallHeader(input),
     [CONTRACT_HEADER]: CONTRACT_VERSION,
     [REQUEST_ID_HEADER]: options.requestId?.() ?? crypto.randomUUID(),
     'content-type': 'application/octet-stream',
   };
   if (options.token) headers.authorization = `Bearer ${options.token}`;
   if (body) headers[STREAM_LENGTH_HEADER] = String(body.length);
+  const sent = requestBody(encodeFrame(input), body);
   const init: RequestInit & { duplex?: 'half' } = {
     method: 'POST',
     headers,
-    body: (body?.stream ?? null) as BodyInit | null,
+    body: sent as BodyInit,
     redirect: NO_REDIRECT,
   };
   // A streamed request body must say so in Node's fetch.
-  if (body?.stream instanceof ReadableStream) init.duplex = 'half';
+  if (sent instanceof ReadableStream) init.duplex = 'half';
   if (options.signal) init.signal = options.signal;
   const response = await (options.fetch ?? globalThis.fetch)(`${options.url}/${call}`, init);
   if (!response.ok) {
@@ -73,43 +83,52 @@ async function send<C extends StreamCall>(
       isGatewayCode(code) ? code : 'UNAVAILABLE',
     );
   }
-  const result = response.headers.get(RESULT_HEADER);
-  return {
-    response,
-    result: result === null ? undefined : transformer.deserialize(JSON.parse(decodeCallHeader(result))),
-  };
+  // The result is the answer's first line; a read's bytes follow it.
+  let frame: Awaited<ReturnType<typeof readFrame>>;
+  try {
+    frame = await readFrame(response.body ?? new Blob([]).stream(), STREAM_FRAME_MAX_BYTES);
+  } catch (error) {
+    if (!(error instanceof StreamFrameError)) throw error;
+    throw new GatewayBindingError(
+      `the gateway's answer is not a stream call's: ${error.message}`,
+      error.reason === 'ended' ? 'UNAVAILABLE' : 'INTERNAL',
+    );
+  }
+  return { result: transformer.deserialize(JSON.parse(frame.text)), body: frame.rest };
 }
 
 /** `BUCKET.get` with the body streamed: the object (or null), and its body unless `onlyIf` failed. */
 export async function r2GetStream(options: StreamOptions, input: Input<'r2.getStream'>) {
-  const { response, result } = await send(options, 'r2.getStream', input);
+  const { body: rest, result } = await send(options, 'r2.getStream', input);
   const { object, body } = result as { object: R2Object | null; body?: boolean };
-  return { object, body: body ? response.body : null };
+  if (!body) await rest.cancel();
+  return { object, body: body ? rest : null };
 }
 
 /** `BUCKET.put` with the body streamed; the stored object, or null when `onlyIf` failed. */
 export async function r2PutStream(options: StreamOptions, input: Input<'r2.putStream'>, body: StreamBody) {
-  const { response, result } = await send(options, 'r2.putStream', input, body);
-  await response.body?.cancel();
+  const { body: rest, result } = await send(options, 'r2.putStream', input, body);
+  await rest.cancel();
   return (result as { object: R2Object | null }).object;
 }
 
 /** `KV.getWithMetadata(key, 'stream')`: the value streamed (or null), and its metadata. */
 export async function kvGetStream(options: StreamOptions, input: Input<'kv.getStream'>) {
-  const { response, result } = await send(options, 'kv.getStream', input);
+  const { body, result } = await send(options, 'kv.getStream', input);
   const { found, metadata } = result as { found: boolean; metadata: Json | null };
-  return { value: found ? response.body : null, metadata };
+  if (!found) await body.cancel();
+  return { value: found ? body : null, metadata };
 }
 
 /** `KV.put` with the value streamed. */
 export async function kvPutStream(options: StreamOptions, input: Input<'kv.putStream'>, body: StreamBody) {
-  const { response } = await send(options, 'kv.putStream', input, body);
-  await response.body?.cancel();
+  const { body: rest } = await send(options, 'kv.putStream', input, body);
+  await rest.cancel();
 }
 
 /** One part of a multipart upload, streamed: the part to give `complete`. */
 export async function r2UploadPart(options: StreamOptions, input: Input<'r2.uploadPart'>, body: StreamBody) {
-  const { response, result } = await send(options, 'r2.uploadPart', input, body);
-  await response.body?.cancel();
+  const { body: rest, result } = await send(options, 'r2.uploadPart', input, body);
+  await rest.cancel();
   return (result as { part: z.output<typeof R2UploadedPart> }).part;
 }

@@ -65,7 +65,7 @@ export async function handleGatewayRequest(
   const requestId = sent && REQUEST_ID.test(sent) ? sent : crypto.randomUUID();
   const stream = streamCallOf(new URL(request.url).pathname, endpoint);
   if (stream) {
-    // Bodies too large for JSON: plain HTTP beside tRPC, never read whole (shared/schemas/streams.ts).
+    // Bodies too large for JSON: plain HTTP beside tRPC (shared/schemas/streams.ts, worker/streams.ts).
     const answered = await handleStreamCall(stream, request, {
       env,
       caller,

@@ -4,14 +4,14 @@ import {
   KV_MAX_VALUE_BYTES,
   R2_MAX_MULTIPART_PART_BYTES,
   R2_MAX_SINGLE_PUT_BYTES,
+  STREAM_FRAME_MAX_BYTES,
   transformer,
 } from '../shared/index.ts';
 import {
-  CALL_HEADER,
-  decodeCallHeader,
-  encodeCallHeader,
-  RESULT_HEADER,
+  encodeFrame,
+  readFrame,
   type StreamCall,
+  StreamFrameError,
   streams,
 } from '../shared/schemas/streams.ts';
 import { STREAM_LENGTH_HEADER } from '../shared/transport.ts';
@@ -42,44 +42,178 @@ export function streamCallOf(pathname: string, endpoint: string): StreamCall | u
   return Object.hasOwn(streams, name) ? (name as StreamCall) : undefined;
 }
 
-function decodeInput(request: Request): unknown {
-  const header = request.headers.get(CALL_HEADER);
-  if (header === null)
-    throw new GatewayError('BAD_INPUT', `a stream call carries its parameters in ${CALL_HEADER}`);
-  let text: string;
+/** The call's parameters: the body's first line (`readFrame`), and the rest of the body after it. */
+async function decodeInput(
+  request: Request,
+): Promise<{ input: unknown; frameBytes: number; rest: ReadableStream<Uint8Array> }> {
+  if (request.body === null) {
+    throw new GatewayError('BAD_INPUT', "a stream call's body starts with its parameters, a line of JSON");
+  }
+  let frame: Awaited<ReturnType<typeof readFrame>>;
   try {
-    text = decodeCallHeader(header);
-    const refusal = scanJson(text);
-    if (refusal) throw refusal;
-    return transformer.deserialize(JSON.parse(text));
+    frame = await readFrame(request.body, STREAM_FRAME_MAX_BYTES);
   } catch (error) {
+    if (!(error instanceof StreamFrameError)) throw error;
+    throw new GatewayError(error.reason === 'too-long' ? 'LIMIT_EXCEEDED' : 'BAD_INPUT', error.message);
+  }
+  try {
+    const refusal = scanJson(frame.text);
+    if (refusal) throw refusal;
+    return { input: transformer.deserialize(JSON.parse(frame.text)), ...frame };
+  } catch (error) {
+    await frame.rest.cancel().catch(() => {});
     if (error instanceof GatewayError) throw error;
-    throw new GatewayError('BAD_INPUT', `${CALL_HEADER} is not base64 of the transformer's JSON`);
+    throw new GatewayError('BAD_INPUT', "a stream call's first line is not the transformer's JSON");
   }
 }
 
-/** The body's declared length: R2 and KV store a stream only when they know its length up front. */
-function declaredLength(request: Request, max: number): number {
-  const length = Number(request.headers.get(STREAM_LENGTH_HEADER) ?? request.headers.get('content-length'));
-  if (!Number.isSafeInteger(length) || length < 0) {
+/** A length header's value: digits only (no sign, no space, no exponent, not empty). */
+function lengthHeader(request: Request, name: string): number | undefined {
+  const value = request.headers.get(name);
+  if (value === null) return undefined;
+  // 16 digits: more than any limit, and still a safe integer.
+  if (!/^\d{1,16}$/.test(value)) {
+    throw new GatewayError(
+      'BAD_INPUT',
+      `${name} is a length in bytes, in digits: not ${JSON.stringify(value)}`,
+    );
+  }
+  return Number(value);
+}
+
+/**
+ * The length of the bytes after the parameters' line. R2 and KV store a stream only when they know
+ * its length up front, so it is declared in `x-gateway-length` (or follows from Content-Length);
+ * both, when both are sent, must agree. Refused before any binding is called.
+ */
+function declaredLength(request: Request, frameBytes: number, max: number): number {
+  const declared = lengthHeader(request, STREAM_LENGTH_HEADER);
+  const content = lengthHeader(request, 'content-length');
+  const length = declared ?? (content === undefined ? undefined : content - frameBytes);
+  if (length === undefined || length < 0) {
     throw new GatewayError('BAD_INPUT', `a streamed body needs its length in ${STREAM_LENGTH_HEADER}`);
   }
   if (length > max)
     throw new GatewayError('LIMIT_EXCEEDED', `a body of ${length} bytes is over the ${max} allowed`);
+  if (content !== undefined && content !== frameBytes + length) {
+    throw new GatewayError(
+      'BAD_INPUT',
+      `Content-Length (${content}) is not the parameters' line (${frameBytes}) and ${STREAM_LENGTH_HEADER} (${length}) together`,
+    );
+  }
   return length;
 }
 
-/** The body, as a stream of exactly `length` bytes (it fails if the caller sends more or fewer). */
-function sizedBody(request: Request, length: number): ReadableStream<Uint8Array> {
-  const sized = new FixedLengthStream(length);
-  (request.body ?? new Blob([]).stream()).pipeTo(sized.writable).catch(() => {});
-  return sized.readable;
+/** The body's length was not the one declared: what the call answers (BAD_INPUT), not the binding's error. */
+function wrongLength(length: number, received: number, more: boolean): GatewayError {
+  return new GatewayError(
+    'BAD_INPUT',
+    more
+      ? `the body is longer than the ${length} bytes declared in ${STREAM_LENGTH_HEADER}; nothing was stored`
+      : `the body ended after ${received} of the ${length} bytes declared in ${STREAM_LENGTH_HEADER}; nothing was stored`,
+  );
 }
 
+/**
+ * The whole body, checked to be exactly `length` bytes, before anything is stored. For KV (values
+ * up to 25 MiB): miniflare's KV stores what a stream gave it before the stream failed (measured: a
+ * put of a FixedLengthStream that errored after 3 of 20 bytes left "abc"), so a KV value is never
+ * handed over as a stream. An R2 body of no bytes goes this way too: R2 has nothing to wait for.
+ */
+async function exactBytes(body: ReadableStream<Uint8Array>, length: number): Promise<Uint8Array> {
+  const bytes = new Uint8Array(length);
+  let received = 0;
+  const reader = body.getReader();
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    if (received + value.byteLength > length) {
+      await reader.cancel().catch(() => {});
+      throw wrongLength(length, received + value.byteLength, true);
+    }
+    bytes.set(value, received);
+    received += value.byteLength;
+  }
+  if (received !== length) throw wrongLength(length, received, false);
+  return bytes;
+}
+
+/**
+ * The body as a stream of exactly `length` bytes for R2, which stores a body of a known length as
+ * it arrives and commits once it has read `length` bytes (measured in miniflare: a put of a
+ * FixedLengthStream(3) fed "abc" then more stored "abc"). So the stream errors on a short or long
+ * body, and the chunk that completes the length is held back until the body has ended: R2 never
+ * has all the bytes of a body that goes on, the error reaches it first, and its put fails with the
+ * old object in place. `failure()` is the mismatch, if there was one.
+ */
+function exactStream(body: ReadableStream<Uint8Array>, length: number) {
+  let received = 0;
+  let held: Uint8Array | undefined;
+  let mismatch: GatewayError | undefined;
+  const check = new TransformStream<Uint8Array, Uint8Array>({
+    transform(chunk, controller) {
+      if (chunk.byteLength === 0) return;
+      received += chunk.byteLength;
+      if (received > length) {
+        mismatch = wrongLength(length, received, true);
+        throw mismatch;
+      }
+      if (held !== undefined) controller.enqueue(held);
+      held = chunk;
+    },
+    flush(controller) {
+      if (received !== length) {
+        mismatch = wrongLength(length, received, false);
+        throw mismatch;
+      }
+      if (held !== undefined) controller.enqueue(held);
+    },
+  });
+  const sized = new FixedLengthStream(length);
+  body
+    .pipeThrough(check)
+    .pipeTo(sized.writable)
+    .catch(() => {});
+  return { stream: sized.readable, failure: () => mismatch };
+}
+
+/** Stores a streamed R2 body (a put or a part): a wrong length is BAD_INPUT, and nothing is stored. */
+async function storeR2<T>(
+  body: ReadableStream<Uint8Array>,
+  length: number,
+  store: (value: ReadableStream<Uint8Array> | Uint8Array) => Promise<T>,
+): Promise<T> {
+  if (length === 0) return store(await exactBytes(body, 0));
+  const { stream, failure } = exactStream(body, length);
+  try {
+    return await store(stream);
+  } catch (error) {
+    throw failure() ?? error;
+  }
+}
+
+/**
+ * An answer: the result's line (`encodeFrame`), then the bytes of a read. The result travels in the
+ * body, where no header limit applies; the bytes pass through as they come, never held whole.
+ */
 function answer(result: unknown, body: ReadableStream | null = null): Response {
-  return new Response(body, {
+  const frame = encodeFrame(result);
+  let stream: ReadableStream | Uint8Array = frame;
+  if (body !== null) {
+    // workerd's own byte stream: the binding's body is pumped into it natively, not chunk by chunk in JS.
+    const { readable, writable } = new IdentityTransformStream();
+    const writer = writable.getWriter();
+    writer
+      .write(frame)
+      .then(() => {
+        writer.releaseLock();
+        return body.pipeTo(writable);
+      })
+      .catch(() => body.cancel().catch(() => {}));
+    stream = readable;
+  }
+  return new Response(stream, {
     headers: {
-      [RESULT_HEADER]: encodeCallHeader(result),
       'content-type': 'application/octet-stream',
       // Bytes pass as they are: wrangler dev (like Cloudflare's edge) would otherwise gzip a body
       // without a content type for a client that accepts gzip, as Node's fetch does: a 1 GiB read
@@ -91,13 +225,14 @@ function answer(result: unknown, body: ReadableStream | null = null): Response {
 
 async function run(
   call: StreamCall,
-  input: unknown,
+  { input, frameBytes, rest }: Awaited<ReturnType<typeof decodeInput>>,
   request: Request,
   ctx: StreamContext,
 ): Promise<Response> {
   switch (call) {
     case 'r2.getStream': {
       const { binding, key, ...options } = streams[call].input.parse(input);
+      await rest.cancel();
       const object = await r2Binding(ctx.env, binding).get(key, options);
       if (object === null) return answer({ object: null });
       return 'body' in object
@@ -106,20 +241,22 @@ async function run(
     }
     case 'r2.putStream': {
       const { binding, key, ...options } = streams[call].input.parse(input);
-      const length = declaredLength(request, R2_MAX_SINGLE_PUT_BYTES);
+      const length = declaredLength(request, frameBytes, R2_MAX_SINGLE_PUT_BYTES);
       checkCallerWaits(ctx);
-      const object = await r2Binding(ctx.env, binding).put(key, sizedBody(request, length), options);
+      const bucket = r2Binding(ctx.env, binding);
+      const object = await storeR2(rest, length, (value) => bucket.put(key, value, options));
       return answer({ object: object === null ? null : toObject(object) });
     }
     case 'r2.uploadPart': {
       const { binding, key, uploadId, partNumber } = streams[call].input.parse(input);
-      const length = declaredLength(request, R2_MAX_MULTIPART_PART_BYTES);
+      const length = declaredLength(request, frameBytes, R2_MAX_MULTIPART_PART_BYTES);
       const upload = r2Binding(ctx.env, binding).resumeMultipartUpload(key, uploadId);
-      const part = await upload.uploadPart(partNumber, sizedBody(request, length));
+      const part = await storeR2(rest, length, (value) => upload.uploadPart(partNumber, value));
       return answer({ part: { partNumber: part.partNumber, etag: part.etag } });
     }
     case 'kv.getStream': {
       const { binding, key, cacheTtl } = streams[call].input.parse(input);
+      await rest.cancel();
       const read = await kvBinding(ctx.env, binding).getWithMetadata(key, {
         type: 'stream',
         ...(cacheTtl === undefined ? {} : { cacheTtl }),
@@ -130,9 +267,11 @@ async function run(
     }
     case 'kv.putStream': {
       const { binding, key, ...options } = streams[call].input.parse(input);
-      const length = declaredLength(request, KV_MAX_VALUE_BYTES);
+      const length = declaredLength(request, frameBytes, KV_MAX_VALUE_BYTES);
       checkCallerWaits(ctx);
-      await kvBinding(ctx.env, binding).put(key, sizedBody(request, length), options);
+      // Read whole and checked first (see exactBytes): up to 25 MiB, once, never a copy of it.
+      const value = await exactBytes(rest, length);
+      await kvBinding(ctx.env, binding).put(key, value, options);
       return answer({ stored: true });
     }
   }
@@ -140,7 +279,8 @@ async function run(
 
 /**
  * Serves one stream call (see shared/schemas/streams.ts): the same policy, log line and error shape
- * as the tRPC procedures, and a body that passes through without being held whole in memory.
+ * as the tRPC procedures. R2 bodies pass through without being held whole in memory; a KV value
+ * (at most 25 MiB) is read whole and checked before it is put (see `exactBytes`).
  */
 export async function handleStreamCall(
   call: StreamCall,
@@ -154,10 +294,13 @@ export async function handleStreamCall(
     if (request.method !== 'POST')
       throw new GatewayError('METHOD_NOT_ALLOWED', 'the gateway answers POST only');
     checkContractVersion(ctx.version);
-    const input = decodeInput(request);
-    const verdict = ctx.policy({ caller: ctx.caller, path: call, input });
-    if (verdict !== true) throw new GatewayError('FORBIDDEN', verdict);
-    return await withinFairShare(ctx, () => run(call, input, request, ctx));
+    const decoded = await decodeInput(request);
+    const verdict = ctx.policy({ caller: ctx.caller, path: call, input: decoded.input });
+    if (verdict !== true) {
+      await decoded.rest.cancel().catch(() => {});
+      throw new GatewayError('FORBIDDEN', verdict);
+    }
+    return await withinFairShare(ctx, () => run(call, decoded, request, ctx));
   } catch (caught) {
     const error = caught instanceof z.ZodError ? fromZodError(caught) : asGatewayError(caught);
     code = error.gatewayCode;

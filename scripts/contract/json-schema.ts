@@ -23,6 +23,7 @@ import {
   kv,
   R2Conditional,
   R2HttpMetadata,
+  R2HttpMetadataShape,
   R2Object,
   R2ObjectBody,
   R2Range,
@@ -63,6 +64,7 @@ const TITLES = new Map<unknown, string>([
   [D1Result, 'D1Result'],
   [KvListKey, 'KvListKey'],
   [R2HttpMetadata, 'R2HttpMetadata'],
+  [R2HttpMetadataShape, 'R2HttpMetadata'],
   [R2Conditional, 'R2Conditional'],
   [R2Range, 'R2Range'],
   [R2Object, 'R2Object'],
@@ -154,8 +156,8 @@ function hoist(schema: JsonSchema, defs: Record<string, JsonSchema>, io: 'input'
 
 const STREAM_CALLS: Record<keyof typeof streams, { body: string; answer: string; result: JsonSchema }> = {
   'r2.getStream': {
-    body: 'none',
-    answer: 'the object body, streamed (none when `result.body` is false)',
+    body: 'none after the parameters line',
+    answer: 'after the result line, the object body, streamed (none when `result.body` is false)',
     result: {
       type: 'object',
       properties: {
@@ -166,8 +168,8 @@ const STREAM_CALLS: Record<keyof typeof streams, { body: string; answer: string;
     },
   },
   'r2.putStream': {
-    body: 'the object body, its length in x-gateway-length',
-    answer: 'empty',
+    body: 'after the parameters line, the object body, its length in x-gateway-length',
+    answer: 'the result line only',
     result: {
       type: 'object',
       properties: { object: { anyOf: [{ $ref: '#/$defs/R2Object' }, { type: 'null' }] } },
@@ -175,8 +177,8 @@ const STREAM_CALLS: Record<keyof typeof streams, { body: string; answer: string;
     },
   },
   'r2.uploadPart': {
-    body: 'one part, its length in x-gateway-length',
-    answer: 'empty',
+    body: 'after the parameters line, one part, its length in x-gateway-length',
+    answer: 'the result line only',
     result: {
       type: 'object',
       properties: { part: { $ref: '#/$defs/R2UploadedPart' } },
@@ -184,8 +186,8 @@ const STREAM_CALLS: Record<keyof typeof streams, { body: string; answer: string;
     },
   },
   'kv.getStream': {
-    body: 'none',
-    answer: 'the value, streamed (none when `result.found` is false)',
+    body: 'none after the parameters line',
+    answer: 'after the result line, the value, streamed (none when `result.found` is false)',
     result: {
       type: 'object',
       properties: {
@@ -196,8 +198,8 @@ const STREAM_CALLS: Record<keyof typeof streams, { body: string; answer: string;
     },
   },
   'kv.putStream': {
-    body: 'the value, its length in x-gateway-length',
-    answer: 'empty',
+    body: 'after the parameters line, the value, its length in x-gateway-length',
+    answer: 'the result line only',
     result: { type: 'object', properties: { stored: { const: true } }, required: ['stored'] },
   },
 };

@@ -4,6 +4,7 @@ import {
   INLINE_BODY_MAX_BYTES,
   R2_MAX_CUSTOM_METADATA_BYTES,
   R2_MAX_DELETE_KEYS,
+  R2_MAX_HTTP_METADATA_BYTES,
   R2_MAX_KEY_BYTES,
   R2_MAX_LIST_LIMIT,
   R2_MAX_MULTIPART_PARTS,
@@ -21,8 +22,8 @@ const R2Date = z
   .min(new Date('1970-01-01T00:00:00Z'), 'R2 takes dates from 1970')
   .max(new Date('2189-01-01T00:00:00Z'), 'R2 takes dates up to 2189');
 
-/** `R2HTTPMetadata`. */
-export const R2HttpMetadata = z.object({
+/** `R2HTTPMetadata`, as a put takes it: its text fields together within `R2_MAX_HTTP_METADATA_BYTES`. */
+export const R2HttpMetadataShape = z.object({
   contentType: z.string().optional(),
   contentLanguage: z.string().optional(),
   contentDisposition: z.string().optional(),
@@ -30,6 +31,12 @@ export const R2HttpMetadata = z.object({
   cacheControl: z.string().optional(),
   cacheExpiry: R2Date.optional(),
 });
+export const R2HttpMetadata = R2HttpMetadataShape.refine(
+  ({ cacheExpiry: _, ...text }) =>
+    Object.values(text).reduce((sum, value) => sum + (value === undefined ? 0 : utf8Bytes(value)), 0) <=
+    R2_MAX_HTTP_METADATA_BYTES,
+  limit(`R2 HTTP metadata is over ${R2_MAX_HTTP_METADATA_BYTES} bytes`),
+);
 
 export const R2CustomMetadata = z
   .record(z.string(), z.string())
@@ -68,7 +75,9 @@ export const R2Object = z.object({
   httpEtag: z.string(),
   checksums: z.record(z.string(), z.string()),
   uploaded: z.date(),
-  httpMetadata: R2HttpMetadata,
+  // What the binding answers is not checked against the put's bound: an object stored before it, or
+  // by another client, is still read.
+  httpMetadata: R2HttpMetadataShape,
   customMetadata: z.record(z.string(), z.string()),
   range: z
     .object({ offset: z.number().optional(), length: z.number().optional(), suffix: z.number().optional() })

@@ -1,5 +1,4 @@
 import { z } from 'zod';
-import { base64ToBytes, bytesToBase64 } from '../base64.ts';
 import { R2Binding } from '../bindings.ts';
 import { R2_MAX_MULTIPART_PARTS } from '../limits.ts';
 import { transformer } from '../transformer.ts';
@@ -9,11 +8,12 @@ import { R2Key, r2 } from './r2.ts';
 /**
  * Calls whose body is a byte stream, too large to travel inline in JSON. They are plain HTTP beside
  * the tRPC procedures, on the same endpoint (`<gateway>/<name>`), with the same callers, policy, log
- * lines and error shape. The call's parameters travel in the `x-gateway-call` header (the
- * transformer's JSON, base64); the body is the bytes; the answer is the bytes (reads) or JSON.
+ * lines and error shape. The body starts with the call's parameters (a line of the transformer's
+ * JSON, `encodeFrame`), then the bytes of a write; the answer starts with the result (a line the
+ * same way), then the bytes of a read.
  */
 export const streams = {
-  /** `BUCKET.get(key, { range, onlyIf })` with the body streamed; the object's metadata in a header. */
+  /** `BUCKET.get(key, { range, onlyIf })` with the body streamed; the object's metadata first. */
   'r2.getStream': { input: r2.get.input },
   /** `BUCKET.put(key, stream, options)`: `r2.put` with the body streamed; its length must be known. */
   'r2.putStream': { input: r2.put.input.omit({ body: true }) },
@@ -26,7 +26,7 @@ export const streams = {
       partNumber: z.int().min(1).max(R2_MAX_MULTIPART_PARTS),
     }),
   },
-  /** `KV.get(key, 'stream')`: the value streamed; its metadata in a header. */
+  /** `KV.get(key, 'stream')`: the value streamed; its metadata first. */
   'kv.getStream': { input: kv.get.input.omit({ type: true }) },
   /** `KV.put(key, stream, options)`: `kv.put` with the value streamed, up to KV's 25 MiB. */
   'kv.putStream': { input: kv.put.input.omit({ value: true }) },
@@ -34,16 +34,130 @@ export const streams = {
 
 export type StreamCall = keyof typeof streams;
 
-/** The header that carries a stream call's parameters, and the one that carries a read's metadata. */
-export const CALL_HEADER = 'x-gateway-call';
-export const RESULT_HEADER = 'x-gateway-result';
+/**
+ * A stream call's parameters (in the request) and its result (in the answer) travel at the start of
+ * the body, before the bytes: one line, the transformer's JSON (`{"json":…,"meta":…}`, UTF-8) and a
+ * line feed. No header carries them: an object's metadata can be 8 KiB of characters JSON escapes
+ * six times over, more than Node's fetch takes in the headers of an answer (16 KiB). JSON never
+ * holds a raw line feed (it escapes control characters), so the first one ends the line.
+ */
+export const FRAME_END = 0x0a;
+/** The framing's name, in the contract's hash (`computeContractVersion`). */
+export const STREAM_FRAMING = 'first-line-json';
 
-/** A value as a header: the transformer's JSON, base64 (keys and metadata may be any Unicode). */
-export function encodeCallHeader(value: unknown): string {
-  return bytesToBase64(new TextEncoder().encode(JSON.stringify(transformer.serialize(value))));
+const encoder = new TextEncoder();
+
+/** A value as the first line of a stream call's body: the transformer's JSON and a line feed. */
+export function encodeFrame(value: unknown): Uint8Array {
+  return encoder.encode(`${JSON.stringify(transformer.serialize(value))}\n`);
 }
 
-/** The text of a header made by `encodeCallHeader` (to be parsed and checked by the reader). */
-export function decodeCallHeader(header: string): string {
-  return new TextDecoder('utf-8', { fatal: true, ignoreBOM: false }).decode(base64ToBytes(header));
+/** Why a body's first line could not be read. */
+export class StreamFrameError extends Error {
+  readonly reason: 'ended' | 'too-long' | 'not-utf8';
+
+  constructor(reason: StreamFrameError['reason'], message: string) {
+    super(message);
+    this.name = 'StreamFrameError';
+    this.reason = reason;
+  }
+}
+
+/**
+ * Reads a body's first line (at most `maxBytes`, its line feed not counted; a body without a line
+ * feed is all line): its text, its size in bytes with the line feed, and the rest of the body as a
+ * stream that passes the source's chunks on as they come (cancelling it cancels the source).
+ * Throws `StreamFrameError`.
+ */
+export async function readFrame(
+  body: ReadableStream<Uint8Array>,
+  maxBytes: number,
+): Promise<{ text: string; frameBytes: number; rest: ReadableStream<Uint8Array> }> {
+  const reader = body.getReader();
+  const parts: Uint8Array[] = [];
+  let size = 0;
+  try {
+    for (;;) {
+      const read = await reader.read();
+      if (read.done && size === 0)
+        throw new StreamFrameError('ended', 'the body is empty: it has no first line');
+      // A body without a line feed is all line, and nothing follows it.
+      const value = read.done ? new Uint8Array([FRAME_END]) : read.value;
+      const end = value.indexOf(FRAME_END);
+      const take = end === -1 ? value.byteLength : end;
+      if (size + take > maxBytes) {
+        throw new StreamFrameError('too-long', `the first line of a stream call is over ${maxBytes} bytes`);
+      }
+      parts.push(value.subarray(0, take));
+      size += take;
+      if (end === -1) continue;
+      let leftover: Uint8Array | undefined = value.subarray(end + 1);
+      const line = new Uint8Array(size);
+      let offset = 0;
+      for (const part of parts) {
+        line.set(part, offset);
+        offset += part.byteLength;
+      }
+      let text: string;
+      try {
+        text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(line);
+      } catch {
+        throw new StreamFrameError('not-utf8', 'the first line of a stream call is not UTF-8');
+      }
+      // A byte stream, as a fetch's body is, so that BYOB readers work on it too.
+      const rest = new ReadableStream({
+        type: 'bytes',
+        async pull(controller) {
+          if (leftover !== undefined) {
+            const chunk = leftover;
+            leftover = undefined;
+            if (chunk.byteLength > 0) return controller.enqueue(chunk);
+          }
+          // An empty chunk is skipped: a pull that enqueues nothing is not called again.
+          for (;;) {
+            const next = await reader.read();
+            if (next.done) {
+              controller.close();
+              // A BYOB read waiting at the end is answered with no bytes.
+              controller.byobRequest?.respond(0);
+              return;
+            }
+            if (next.value.byteLength > 0) return controller.enqueue(next.value);
+          }
+        },
+        cancel: (reason) => reader.cancel(reason),
+      }) as ReadableStream<Uint8Array>;
+      return { text, frameBytes: read.done ? size : size + 1, rest };
+    }
+  } catch (error) {
+    reader.cancel(error).catch(() => {});
+    throw error;
+  }
+}
+
+/** The frame, then the bytes of `body`, as one stream (a request's body, or an answer's). */
+export function framedStream(
+  frame: Uint8Array,
+  body: ReadableStream<Uint8Array> | Uint8Array,
+): ReadableStream<Uint8Array> {
+  let reader: ReadableStreamDefaultReader<Uint8Array> | undefined;
+  let sent = false;
+  return new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      if (!sent) {
+        sent = true;
+        controller.enqueue(frame);
+        if (body instanceof Uint8Array) {
+          if (body.byteLength > 0) controller.enqueue(body);
+          controller.close();
+        }
+        return;
+      }
+      reader ??= (body as ReadableStream<Uint8Array>).getReader();
+      const next = await reader.read();
+      if (next.done) controller.close();
+      else controller.enqueue(next.value);
+    },
+    cancel: (reason) => (body instanceof ReadableStream ? (reader ?? body).cancel(reason) : undefined),
+  });
 }

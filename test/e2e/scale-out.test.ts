@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { type LocalSession, startLocalSession } from '../../scripts/local-session.ts';
 import { createGatewayClient, gatewayCodeOf } from '../../shared/client.ts';
 import { CONTRACT_VERSION } from '../../shared/index.ts';
-import { CALL_HEADER, encodeCallHeader } from '../../shared/schemas/streams.ts';
+import { encodeFrame } from '../../shared/schemas/streams.ts';
 import {
   DEV_CALLER_HEADER,
   DEV_GATEWAY_PATH,
@@ -231,6 +231,7 @@ describe('fair share over real HTTP', () => {
     const held = Array.from({ length: MAX_CONCURRENT }, (_, i) => {
       const body = new ReadableStream<Uint8Array>({
         start(controller) {
+          controller.enqueue(encodeFrame({ key: `greedy/${randomUUID()}/${i}` }));
           controller.enqueue(new Uint8Array([1]));
           finishers.push(() => {
             controller.enqueue(new Uint8Array([2]));
@@ -243,7 +244,6 @@ describe('fair share over real HTTP', () => {
         headers: {
           authorization: `Bearer ${token}`,
           [DEV_CALLER_HEADER]: 'greedy',
-          [CALL_HEADER]: encodeCallHeader({ key: `greedy/${randomUUID()}/${i}` }),
           [STREAM_LENGTH_HEADER]: '2',
           'x-gateway-contract': CONTRACT_VERSION,
           'content-type': 'application/octet-stream',

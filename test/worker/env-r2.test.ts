@@ -1,6 +1,7 @@
 import { env } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
 import { createGatewayEnv, GatewayBindingError } from '../../shared/env/index.ts';
+import { INLINE_BODY_MAX_BYTES, R2_MAX_HTTP_METADATA_BYTES } from '../../shared/limits.ts';
 import { failure, GATEWAY_URL, gatewayFetch, randomBytes, unique } from './helpers.ts';
 
 // env.BUCKET through the gateway against env.BUCKET itself: the same calls, the same results.
@@ -391,5 +392,55 @@ describe('multipart uploads through the gateway', () => {
     expect(await env.BUCKET.head(key)).toBeNull();
     const error = await failure(() => upload.complete([{ partNumber: 1, etag: 'x' }]));
     expect(error).toMatchObject({ name: 'GatewayBindingError', gatewayCode: 'NOT_FOUND' });
+  });
+});
+
+describe('R2 metadata at its bounds through the gateway (issue 15, finding 6)', () => {
+  const large = randomBytes(INLINE_BODY_MAX_BYTES + 1);
+  // Five text fields, together R2_MAX_HTTP_METADATA_BYTES of UTF-8 ('é' is 2 bytes).
+  const fullHttp = {
+    contentType: 'é'.repeat(1_000),
+    contentLanguage: 'x'.repeat(2_000),
+    contentDisposition: '\u0001'.repeat(2_000),
+    contentEncoding: 'y'.repeat(1_000),
+    cacheControl: 'z'.repeat(R2_MAX_HTTP_METADATA_BYTES - 7_000),
+    cacheExpiry,
+  };
+  const customMetadata = { m: '\u0001'.repeat(8_000) };
+
+  it('stores and reads back HTTP metadata of exactly the bound and 8,000 bytes of \\u0001 custom metadata, inline and streamed', async () => {
+    for (const body of ['small', large]) {
+      const key = unique('meta-full');
+      const put = await gw.BUCKET.put(key, body, { httpMetadata: fullHttp, customMetadata });
+      expect(put.customMetadata).toEqual(customMetadata);
+      const object = bodyOf(await gw.BUCKET.get(key));
+      expect(object.httpMetadata).toEqual(fullHttp);
+      expect(object.customMetadata).toEqual(customMetadata);
+      expect((await object.bytes()).byteLength).toBe(typeof body === 'string' ? 5 : large.byteLength);
+    }
+  });
+
+  it('refuses HTTP metadata one byte over the bound with LIMIT_EXCEEDED, inline, streamed and for a multipart upload', async () => {
+    const over = { ...fullHttp, contentType: `${fullHttp.contentType}!` };
+    const key = unique('meta-over');
+    await env.BUCKET.put(key, 'old');
+    for (const call of [
+      () => gw.BUCKET.put(key, 'small', { httpMetadata: over }),
+      () => gw.BUCKET.put(key, large, { httpMetadata: over }),
+      () => gw.BUCKET.createMultipartUpload(key, { httpMetadata: over }),
+    ]) {
+      const error = await failure(call);
+      expect(error).toBeInstanceOf(GatewayBindingError);
+      expect(error).toMatchObject({ gatewayCode: 'LIMIT_EXCEEDED' });
+      expect(error.message).toMatch(/HTTP metadata is over 8192 bytes/);
+    }
+    expect(await (await env.BUCKET.get(key))?.text()).toBe('old');
+  });
+
+  it('still reads an object whose HTTP metadata is over the bound (stored by the binding itself)', async () => {
+    const key = unique('meta-binding');
+    await env.BUCKET.put(key, 'v', { httpMetadata: { contentType: 'x'.repeat(20_000) } });
+    expect(bodyOf(await gw.BUCKET.get(key)).httpMetadata?.contentType).toHaveLength(20_000);
+    expect((await gw.BUCKET.head(key))?.httpMetadata?.contentType).toHaveLength(20_000);
   });
 });

@@ -3,7 +3,7 @@ import { getRandom } from '@cloudflare/containers';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createGatewayClient } from '../../shared/client.ts';
 import { CONTRACT_VERSION } from '../../shared/index.ts';
-import { CALL_HEADER, encodeCallHeader } from '../../shared/schemas/streams.ts';
+import { encodeFrame } from '../../shared/schemas/streams.ts';
 import {
   DEV_CALLER_HEADER,
   DEV_GATEWAY_PATH,
@@ -245,6 +245,7 @@ describe('fair share', () => {
     let finish = () => {};
     const body = new ReadableStream<Uint8Array>({
       start(controller) {
+        controller.enqueue(encodeFrame({ key }));
         controller.enqueue(new TextEncoder().encode('he'));
         finish = () => {
           controller.enqueue(new TextEncoder().encode('ld'));
@@ -256,7 +257,6 @@ describe('fair share', () => {
       new Request(`${GATEWAY_URL}/kv.putStream`, {
         method: 'POST',
         headers: {
-          [CALL_HEADER]: encodeCallHeader({ key }),
           [STREAM_LENGTH_HEADER]: '4',
           'x-gateway-contract': CONTRACT_VERSION,
           'content-type': 'application/octet-stream',

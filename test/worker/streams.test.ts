@@ -3,7 +3,15 @@ import { describe, expect, it } from 'vitest';
 import { GatewayBindingError } from '../../shared/env/errors.ts';
 import { createGatewayEnv } from '../../shared/env/index.ts';
 import { INLINE_BODY_MAX_BYTES, KV_MAX_VALUE_BYTES, R2_MAX_SINGLE_PUT_BYTES } from '../../shared/index.ts';
-import { kvGetStream, kvPutStream, r2GetStream, r2PutStream } from '../../shared/stream-client.ts';
+import { encodeFrame, framedStream } from '../../shared/schemas/streams.ts';
+import {
+  kvGetStream,
+  kvPutStream,
+  r2GetStream,
+  r2PutStream,
+  r2UploadPart,
+} from '../../shared/stream-client.ts';
+import { STREAM_LENGTH_HEADER } from '../../shared/transport.ts';
 import { handleGatewayRequest } from '../../worker/gateway.ts';
 import { confineKeys } from '../../worker/policy.ts';
 import { failure, GATEWAY_URL, gatewayFetch, randomBytes, unique } from './helpers.ts';
@@ -193,5 +201,221 @@ describe('env.BUCKET and env.KV with large values', () => {
     const { value, metadata } = await gw.KV.getWithMetadata(key, 'stream');
     expect(metadata).toEqual({ big: true });
     expect(await sha256(await bytesOf(value))).toBe(await sha256(data));
+  });
+});
+
+describe('a streamed body of another length than declared (issue 15, finding 3)', () => {
+  const text = (value: string) => new TextEncoder().encode(value);
+  /** A body that arrives in these chunks, as a network would deliver them. */
+  const chunks = (...parts: string[]) =>
+    new ReadableStream<Uint8Array>({
+      pull(controller) {
+        const part = parts.shift();
+        if (part === undefined) controller.close();
+        else controller.enqueue(text(part));
+      },
+    });
+
+  /** A stream call sent by hand: the parameters' line, then `body`, with these length headers. */
+  async function send(
+    call: string,
+    parameters: unknown,
+    body: ReadableStream<Uint8Array> | Uint8Array,
+    headers: Record<string, string>,
+  ) {
+    const frame = encodeFrame(parameters);
+    let sent: ReadableStream<Uint8Array> | Uint8Array;
+    if (body instanceof Uint8Array) {
+      sent = new Uint8Array(frame.byteLength + body.byteLength);
+      sent.set(frame);
+      sent.set(body, frame.byteLength);
+    } else {
+      sent = framedStream(frame, body);
+    }
+    const response = await gatewayFetch(`${GATEWAY_URL}/${call}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/octet-stream', ...headers },
+      body: sent,
+    });
+    const answer = (await response.json()) as {
+      error?: { json?: { message: string; data: { gatewayCode: string } } };
+    };
+    return {
+      status: response.status,
+      code: answer.error?.json?.data.gatewayCode,
+      message: answer.error?.json?.message,
+    };
+  }
+
+  const frameOf = (key: string) => encodeFrame({ key }).byteLength;
+  // Each case: the length headers, and the body (always 10 bytes but in the first two cases).
+  const cases: [
+    string,
+    (key: string) => Record<string, string>,
+    () => ReadableStream<Uint8Array> | Uint8Array,
+    RegExp,
+  ][] = [
+    [
+      'shorter than declared',
+      () => ({ [STREAM_LENGTH_HEADER]: '20' }),
+      () => chunks('abc'),
+      /ended after 3 of the 20/,
+    ],
+    [
+      'longer than declared, in one chunk',
+      () => ({ [STREAM_LENGTH_HEADER]: '3' }),
+      () => chunks('0123456789'),
+      /longer than the 3 bytes/,
+    ],
+    [
+      'longer than declared, the extra bytes in a later chunk',
+      () => ({ [STREAM_LENGTH_HEADER]: '3' }),
+      () => chunks('012', '3456789'),
+      /longer than the 3 bytes/,
+    ],
+    [
+      'declared as 0 bytes, 10 sent',
+      () => ({ [STREAM_LENGTH_HEADER]: '0' }),
+      () => chunks('0123456789'),
+      /longer than the 0 bytes/,
+    ],
+    [
+      'declared as 0 bytes, 10 sent later',
+      () => ({ [STREAM_LENGTH_HEADER]: '0' }),
+      () => chunks('', '0123456789'),
+      /longer than the 0 bytes/,
+    ],
+    [
+      'declared with an empty length header',
+      () => ({ [STREAM_LENGTH_HEADER]: '' }),
+      () => chunks('0123456789'),
+      /in digits/,
+    ],
+    ...['1e1', '+10', '10.0', '-0', '0x0a', 'ten', '99999999999999999'].map(
+      (value): (typeof cases)[number] => [
+        `declared as ${JSON.stringify(value)}`,
+        () => ({ [STREAM_LENGTH_HEADER]: value }),
+        () => chunks('0123456789'),
+        /in digits/,
+      ],
+    ),
+    [
+      'declared as 5 bytes while Content-Length says 10',
+      (key) => ({ [STREAM_LENGTH_HEADER]: '5', 'content-length': String(frameOf(key) + 10) }),
+      () => text('0123456789'),
+      /Content-Length/,
+    ],
+    [
+      'declared as 10 bytes while Content-Length says 5',
+      (key) => ({ [STREAM_LENGTH_HEADER]: '10', 'content-length': String(frameOf(key) + 5) }),
+      () => text('01234'),
+      /Content-Length/,
+    ],
+  ];
+
+  it.each(cases)(
+    'r2.putStream refuses a body %s with BAD_INPUT, and the object stays as it was',
+    async (_, headers, body, message) => {
+      const key = unique('r2-length');
+      const before = await env.BUCKET.put(key, 'the old value');
+      const answer = await send('r2.putStream', { key }, body(), headers(key));
+      expect(answer).toMatchObject({ status: 400, code: 'BAD_INPUT' });
+      expect(answer.message).toMatch(message);
+      const after = await env.BUCKET.get(key);
+      expect(after?.etag).toBe(before?.etag);
+      expect(await after?.text()).toBe('the old value');
+    },
+  );
+
+  it.each(cases)(
+    'kv.putStream refuses a body %s with BAD_INPUT, and the value stays as it was',
+    async (_, headers, body, message) => {
+      const key = unique('kv-length');
+      await env.KV.put(key, 'the old value', { metadata: { old: true } });
+      const answer = await send('kv.putStream', { key, metadata: { old: false } }, body(), headers(key));
+      expect(answer).toMatchObject({ status: 400, code: 'BAD_INPUT' });
+      expect(answer.message).toMatch(message);
+      expect(await env.KV.getWithMetadata(key)).toEqual({
+        value: 'the old value',
+        metadata: { old: true },
+        cacheStatus: null,
+      });
+    },
+  );
+
+  it('stores a body of exactly the declared length, whatever its chunks, and one of 0 bytes', async () => {
+    for (const [length, body] of [
+      [10, () => chunks('012', '', '3456789')],
+      [0, () => chunks()],
+      [0, () => chunks('', '')],
+    ] as const) {
+      const key = unique('exact');
+      await env.BUCKET.put(key, 'old');
+      await env.KV.put(key, 'old');
+      const headers = { [STREAM_LENGTH_HEADER]: String(length) };
+      const r2 = await gatewayFetch(`${GATEWAY_URL}/r2.putStream`, {
+        method: 'POST',
+        headers,
+        body: framedStream(encodeFrame({ key }), body()),
+      });
+      expect(r2.status).toBe(200);
+      await r2.body?.cancel();
+      const kv = await gatewayFetch(`${GATEWAY_URL}/kv.putStream`, {
+        method: 'POST',
+        headers,
+        body: framedStream(encodeFrame({ key }), body()),
+      });
+      expect(kv.status).toBe(200);
+      await kv.body?.cancel();
+      expect(await (await env.BUCKET.get(key))?.text()).toBe('0123456789'.slice(0, length));
+      expect(await env.KV.get(key)).toBe('0123456789'.slice(0, length));
+    }
+  });
+
+  it('through the client too: a StreamBody of the wrong length is BAD_INPUT, and the old object and value stay', async () => {
+    const key = unique('client-length');
+    await env.BUCKET.put(key, 'old object');
+    await env.KV.put(key, 'old value');
+    for (const [stream, length] of [
+      [chunks('abc'), 20],
+      [chunks('0123456789'), 0],
+      [chunks('0123', '456789'), 4],
+    ] as const) {
+      const r2 = await failure(() => r2PutStream(options, { key }, { stream, length }));
+      expect((r2 as GatewayBindingError).gatewayCode).toBe('BAD_INPUT');
+    }
+    for (const [stream, length] of [
+      [chunks('abc'), 20],
+      [chunks('0123456789'), 0],
+      [chunks('0123', '456789'), 4],
+    ] as const) {
+      const kv = await failure(() => kvPutStream(options, { key }, { stream, length }));
+      expect((kv as GatewayBindingError).gatewayCode).toBe('BAD_INPUT');
+    }
+    expect(await (await env.BUCKET.get(key))?.text()).toBe('old object');
+    expect(await env.KV.get(key)).toBe('old value');
+  });
+
+  it('r2.uploadPart refuses a part of the wrong length with BAD_INPUT, and the upload stays usable', async () => {
+    const key = unique('part-length');
+    await env.BUCKET.put(key, 'old object');
+    const upload = await env.BUCKET.createMultipartUpload(key);
+    const parameters = { key, uploadId: upload.uploadId, partNumber: 1 };
+    for (const [body, length] of [
+      [chunks('abc'), '20'],
+      [chunks('0123', '456789'), '4'],
+      [chunks('0123456789'), '0'],
+      [chunks('0123456789'), ''],
+    ] as const) {
+      const answer = await send('r2.uploadPart', parameters, body, { [STREAM_LENGTH_HEADER]: length });
+      expect(answer, `length ${length}`).toMatchObject({ status: 400, code: 'BAD_INPUT' });
+    }
+    const part = await r2UploadPart(options, parameters, {
+      stream: chunks('the ', 'new ', 'object'),
+      length: 14,
+    });
+    expect(await (await env.BUCKET.get(key))?.text()).toBe('old object');
+    await upload.complete([part]);
+    expect(await (await env.BUCKET.get(key))?.text()).toBe('the new object');
   });
 });

@@ -18,7 +18,7 @@ import httpx
 
 from .contract import CONTRACT_VERSION, IDEMPOTENT_WRITES, KEYED, QUERIES, Procedures
 from .errors import GatewayError
-from .wire import decode, decode_header, encode, encode_header, error_of
+from .wire import decode, decode_frame, encode, encode_frame, error_of
 
 #: Where a Container reaches the gateway: a host the Worker intercepts (`outboundByHost`).
 DEFAULT_GATEWAY_URL: Final = "http://gateway.internal/trpc"
@@ -32,12 +32,50 @@ CONTRACT_HEADER: Final = "x-gateway-contract"
 REQUEST_ID_HEADER: Final = "x-request-id"
 #: The local session's per-process caller name (``GATEWAY_DEV_CALLER``); the token route only.
 DEV_CALLER_HEADER: Final = "x-gateway-dev-caller"
-CALL_HEADER: Final = "x-gateway-call"
-RESULT_HEADER: Final = "x-gateway-result"
 STREAM_LENGTH_HEADER: Final = "x-gateway-length"
+#: The first line of a stream call's body (its parameters) or answer (its result), at most.
+STREAM_FRAME_MAX_BYTES: Final = 256 * 1024
 
 #: A streamed body: bytes, or chunks of a length given beside them.
 StreamContent = bytes | AsyncIterable[bytes]
+
+
+async def _framed(frame: bytes, content: AsyncIterable[bytes]) -> AsyncIterator[bytes]:
+    yield frame
+    async for chunk in content:
+        yield chunk
+
+
+async def _first_line(chunks: AsyncIterator[bytes]) -> tuple[bytes, bytes]:
+    """An answer's first line (its result) and the bytes that came after it in the same chunk."""
+    line = bytearray()
+    async for chunk in chunks:
+        end = chunk.find(b"\n")
+        if len(line) + (len(chunk) if end == -1 else end) > STREAM_FRAME_MAX_BYTES:
+            raise GatewayError("INTERNAL", f"the first line of a stream answer is over {STREAM_FRAME_MAX_BYTES} bytes")
+        if end != -1:
+            line += chunk[:end]
+            return bytes(line), chunk[end + 1 :]
+        line += chunk
+    raise GatewayError("UNAVAILABLE", "the gateway's answer ended before its first line (the result)")
+
+
+class StreamAnswer:
+    """The rest of a stream call's answer, after its result: the bytes of a read, as they come."""
+
+    def __init__(self, first: bytes, chunks: AsyncIterator[bytes]) -> None:
+        self._first: bytes | None = first
+        self._chunks = chunks
+
+    async def aiter_bytes(self) -> AsyncIterator[bytes]:
+        if self._first:
+            yield self._first
+        self._first = None
+        async for chunk in self._chunks:
+            yield chunk
+
+    async def aread(self) -> bytes:
+        return b"".join([chunk async for chunk in self.aiter_bytes()])
 
 
 def backoff(attempt: int) -> float:
@@ -165,18 +203,21 @@ class GatewayClient(Procedures):
     @asynccontextmanager
     async def stream(
         self, name: str, parameters: Mapping[str, Any], content: StreamContent | None = None, length: int | None = None
-    ) -> AsyncIterator[tuple[Any, httpx.Response]]:
+    ) -> AsyncIterator[tuple[Any, StreamAnswer]]:
         """Makes a stream call (``"r2.getStream"``, ``"kv.putStream"``, ...): yields its result (the
-        ``x-gateway-result`` header, decoded) and the response, whose body is the streamed value of
-        a read. Not retried (a body cannot be sent twice) and no deadline: a large body takes as
-        long as it takes."""
-        headers = {**self._headers(), CALL_HEADER: encode_header(parameters), "content-type": "application/octet-stream"}
+        answer's first line, decoded) and the rest of the answer, the streamed value of a read. The
+        request's body is the parameters' line, then ``content``. Not retried (a body cannot be sent
+        twice) and no deadline: a large body takes as long as it takes."""
+        headers = {**self._headers(), "content-type": "application/octet-stream"}
+        frame = encode_frame(parameters)
+        body: bytes | AsyncIterable[bytes] = frame
         if content is not None:
             size = len(content) if isinstance(content, bytes) else length
             if size is None:
                 raise TypeError("a streamed body needs its length: R2 and KV store a stream only when they know it")
             headers[STREAM_LENGTH_HEADER] = str(size)
-        request = self._http.build_request("POST", f"{self.url}/{name}", headers=headers, content=content)
+            body = frame + content if isinstance(content, bytes) else _framed(frame, content)
+        request = self._http.build_request("POST", f"{self.url}/{name}", headers=headers, content=body)
         try:
             response = await self._http.send(request, stream=True)
         except httpx.TransportError as error:
@@ -189,7 +230,8 @@ class GatewayClient(Procedures):
                 except ValueError:
                     answer = None
                 raise error_of(answer, response.status_code)
-            header = response.headers.get(RESULT_HEADER)
-            yield (decode_header(header) if header is not None else None), response
+            chunks = response.aiter_bytes()
+            line, rest = await _first_line(chunks)
+            yield decode_frame(line), StreamAnswer(rest, chunks)
         finally:
             await response.aclose()

@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Any, Final, Literal, NotRequired, TypedDict, cast
 
 #: The contract's version; sent as `x-gateway-contract`, a gateway on another version refuses the call.
-CONTRACT_VERSION: Final = "ae6e6e19ddaa7123"
+CONTRACT_VERSION: Final = "363224b08b76e8f1"
 
 #: Every code a gateway error carries in `error.json.data.gatewayCode`.
 GatewayCode = Literal["BAD_INPUT", "SQL_ERROR", "READ_ONLY", "CONSTRAINT", "NOT_FOUND", "METHOD_NOT_ALLOWED", "UNSUPPORTED_MEDIA_TYPE", "PRECONDITION_FAILED", "LIMIT_EXCEEDED", "RATE_LIMITED", "UNAVAILABLE", "OVERLOADED", "TIMEOUT", "UNAUTHORIZED", "FORBIDDEN", "IDEMPOTENCY_MISMATCH", "RESULT_PENDING", "ALREADY_APPLIED", "VERSION_MISMATCH", "CANCELLED", "INTERNAL"]
@@ -67,12 +67,14 @@ LIMITS: Final[dict[str, int]] = {
     "KV_MIN_EXPIRATION_TTL_S": 60,
     "R2_MAX_CUSTOM_METADATA_BYTES": 8192,
     "R2_MAX_DELETE_KEYS": 1000,
+    "R2_MAX_HTTP_METADATA_BYTES": 8192,
     "R2_MAX_KEY_BYTES": 1024,
     "R2_MAX_LIST_LIMIT": 1000,
     "R2_MAX_MULTIPART_PART_BYTES": 5368709120,
     "R2_MAX_MULTIPART_PARTS": 10000,
     "R2_MAX_SINGLE_PUT_BYTES": 5363466240,
     "R2_MIN_MULTIPART_PART_BYTES": 5242880,
+    "STREAM_FRAME_MAX_BYTES": 262144,
     "WORKER_MAX_REQUEST_BODY_BYTES": 104857600,
     "WORKER_MAX_URL_BYTES": 16384,
 }

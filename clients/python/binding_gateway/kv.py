@@ -49,8 +49,8 @@ class KVNamespace:
         parameters: dict[str, Any] = {"binding": self.binding, "key": key}
         if cache_ttl is not None:
             parameters["cacheTtl"] = cache_ttl
-        async with self.client.stream("kv.getStream", parameters) as (result, response):
-            value = await response.aread() if result["found"] else None
+        async with self.client.stream("kv.getStream", parameters) as (result, body):
+            value = await body.aread() if result["found"] else None
             return KVValueWithMetadata(value, result["metadata"])
 
     @overload

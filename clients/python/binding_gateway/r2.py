@@ -172,12 +172,12 @@ class R2Bucket:
             parameters["range"] = dict(range)
         if only_if is not None:
             parameters["onlyIf"] = {_camel(k): v for k, v in only_if.items()}
-        async with self.client.stream("r2.getStream", parameters) as (result, response):
+        async with self.client.stream("r2.getStream", parameters) as (result, body):
             if result["object"] is None:
                 return None
             if not result.get("body"):
                 return _object(result["object"])
-            return _object(result["object"], await response.aread())
+            return _object(result["object"], await body.aread())
 
     async def put(
         self,

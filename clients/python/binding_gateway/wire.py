@@ -171,15 +171,15 @@ def decode(payload: Mapping[str, Any] | None) -> Any:
     return None if value is _UNDEFINED else value
 
 
-def encode_header(value: Any) -> str:
-    """A value as a stream call's ``x-gateway-call`` header: base64 of its payload's JSON (UTF-8)."""
-    text = json.dumps(encode(value), separators=(",", ":"), ensure_ascii=False)
-    return base64.b64encode(text.encode("utf-8")).decode("ascii")
+def encode_frame(value: Any) -> bytes:
+    """A value as the first line of a stream call's body: its payload's JSON (UTF-8), then a line
+    feed. JSON escapes every control character, so the line holds no other line feed."""
+    return json.dumps(encode(value), separators=(",", ":"), ensure_ascii=False).encode("utf-8") + b"\n"
 
 
-def decode_header(header: str) -> Any:
-    """The value an ``x-gateway-result`` header carries."""
-    return decode(json.loads(base64.b64decode(header).decode("utf-8")))
+def decode_frame(line: bytes) -> Any:
+    """The value a stream answer's first line (without its line feed) carries."""
+    return decode(json.loads(line.decode("utf-8")))
 
 
 def error_of(body: Any, status: int) -> GatewayError:

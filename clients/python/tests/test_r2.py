@@ -41,6 +41,30 @@ async def test_puts_and_gets_bytes_byte_exact_with_their_metadata(env: GatewayEn
     assert got.etag == stored.etag
 
 
+async def test_an_object_with_the_largest_metadata_is_read_back(env: GatewayEnv, unique: Callable[[str], str]) -> None:
+    # 8,000 bytes of a character JSON escapes six times over: its result was once a 65 KB header,
+    # more than an HTTP client takes. Put inline and streamed, read back through the stream call.
+    custom = {"m": "\u0001" * 8000}
+    http = R2HTTPMetadata(content_type="\u0001" * 4000, cache_control="\u0001" * 4000)
+    for data in (b"small", os.urandom(2 * MiB)):
+        key = unique("metadata")
+        stored = await env.BUCKET.put(key, data, custom_metadata=custom, http_metadata=http)
+        assert stored is not None and stored.custom_metadata == custom
+        got = await env.BUCKET.get(key)
+        assert isinstance(got, R2ObjectBody) and got.body == data
+        assert got.custom_metadata == custom
+        assert got.http_metadata.content_type == http.content_type
+        assert got.http_metadata.cache_control == http.cache_control
+
+
+async def test_http_metadata_over_its_bound_is_limit_exceeded(env: GatewayEnv, unique: Callable[[str], str]) -> None:
+    key = unique("http-metadata")
+    with pytest.raises(GatewayError) as refused:
+        await env.BUCKET.put(key, b"v", http_metadata=R2HTTPMetadata(content_type="x" * 8193))
+    assert refused.value.code == "LIMIT_EXCEEDED"
+    assert await env.BUCKET.head(key) is None
+
+
 async def test_text_ranges_and_head(env: GatewayEnv, unique: Callable[[str], str]) -> None:
     key = unique("text")
     await env.BUCKET.put(key, "hello, world ✓")
