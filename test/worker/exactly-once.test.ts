@@ -277,6 +277,44 @@ describe('a keyed write', () => {
     expect(await gateway.db.statement.mutate(write)).toEqual(first);
     expect(await count(name)).toBe(2);
   });
+  it('runs once through db.statement even when it looks like a read (a write SQLite names otherwise)', async () => {
+    const name = await table();
+    // For SQLite, `éSELECT` and `a\u00a0SELECT` are names; a lexer that split them saw a SELECT.
+    for (const sql of [
+      `WITH éSELECT AS (SELECT 1) INSERT INTO ${name} (v) VALUES ('x')`,
+      `WITH a\u00a0SELECT AS (SELECT 1) INSERT INTO ${name} (v) VALUES ('x') RETURNING id`,
+      `WITH a AS (SELECT $x(')) INSERT INTO ${name} (v) VALUES ('))SELECT')`,
+    ]) {
+      const write = {
+        sql,
+        params: sql.includes('$x') ? [1] : [],
+        method: 'all' as const,
+        idempotencyKey: unique('looks-read'),
+      };
+      const first = await gateway.db.statement.mutate(write);
+      await settled();
+      expect(await gateway.db.statement.mutate(write)).toEqual(first);
+    }
+    expect(await count(name)).toBe(3);
+  });
+
+  it('keeps its key through db.statement even when the statement only reads: a repeat gets the first answer', async () => {
+    const name = await table();
+    const read = {
+      sql: `SELECT count(*) AS n FROM ${name}`,
+      method: 'first' as const,
+      idempotencyKey: unique('read'),
+    };
+    expect(await gateway.db.statement.mutate(read)).toEqual({ n: 0 });
+    await settled();
+    await env.DB.prepare(`INSERT INTO ${name} (v) VALUES ('later')`).run();
+    // Answered from the key's record, not run again (a read the lexer misjudged would run twice).
+    expect(await gateway.db.statement.mutate(read)).toEqual({ n: 0 });
+    const claims = await env.DB.prepare(`SELECT count(*) AS n FROM ${WRITES_TABLE} WHERE key = ?`)
+      .bind(read.idempotencyKey)
+      .first<number>('n');
+    expect(claims).toBe(1);
+  });
 });
 
 describe("a keyed write's result record", () => {
@@ -395,6 +433,9 @@ describe("the gateway's bookkeeping", () => {
         }),
       () => gateway.db.exec.mutate({ sql: `SELECT 1; DROP TABLE ${WRITES_TABLE}` }),
       () => gateway.db.statement.mutate({ sql: `SELECT key FROM ${WRITES_TABLE}`, method: 'all' }),
+      // SQLite takes a string literal for a name where a name is expected.
+      () => gateway.db.run.mutate({ sql: `DELETE FROM '${WRITES_TABLE}'` }),
+      () => gateway.db.query.query({ sql: `SELECT count(*) FROM 'main'.'${WRITES_TABLE}'` }),
     ];
     for (const attempt of attempts) {
       await expectGatewayError(attempt(), 'FORBIDDEN', /names starting with _gateway_ are reserved/);
@@ -402,8 +443,9 @@ describe("the gateway's bookkeeping", () => {
     // The table is still there and still used.
     const name = await table();
     await gateway.db.run.mutate({ sql: `INSERT INTO ${name} (v) VALUES ('ok')` });
-    // A string that merely mentions the name is data, not a name.
-    expect(await gateway.db.first.query({ sql: `SELECT '${WRITES_TABLE}' AS s` })).toEqual({
+    // Which a string is, a name or data, the gateway cannot tell: as data, it is a parameter.
+    await expectGatewayError(gateway.db.first.query({ sql: `SELECT '${WRITES_TABLE}' AS s` }), 'FORBIDDEN');
+    expect(await gateway.db.first.query({ sql: 'SELECT ? AS s', params: [WRITES_TABLE] })).toEqual({
       s: WRITES_TABLE,
     });
   });

@@ -59,7 +59,7 @@ function checkStatement(sql: string, { readOnly }: { readOnly: boolean }): boole
   if (readOnly && !first.readOnly) {
     throw new GatewayError(
       'READ_ONLY',
-      `${first.verb || 'this statement'} can change the database; use db.run`,
+      `${first.verb || 'this statement'} can change the database, or is not provably a read (shared/sql.ts); use db.run`,
     );
   }
   return first.readOnly;
@@ -229,8 +229,11 @@ export const dbRouter = router({
     .output(db.statement.output)
     .mutation(async ({ input, ctx }) => {
       const readOnly = checkStatement(input.sql, { readOnly: false });
-      // A read is idempotent by nature: its key is not recorded.
-      const key = readOnly ? undefined : input.idempotencyKey;
+      // A keyed call runs once, whatever the lexer judged it: were its judgement ever wrong, a
+      // "read" that writes would run again on every repeat of its key. (env.DB sends what the
+      // lexer calls a read through db.query, db.first or db.raw: here come writes, and run() of a
+      // read, which pays for a claim it may not have needed.)
+      const key = input.idempotencyKey;
       if (key === undefined) {
         if (!readOnly) checkCallerWaits(ctx);
         return runStatement(ctx, input, readOnly);
