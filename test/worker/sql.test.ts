@@ -1,3 +1,4 @@
+import { env } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
 import { analyzeSql, isReadOnlySql, reservedName } from '../../shared/sql.ts';
 
@@ -166,6 +167,33 @@ describe('the lexer is SQLite’s', () => {
   it('splits statements at every ; outside literals and comments, whatever the parentheses', () => {
     expect(verbs('SELECT (1; DELETE FROM t)')).toEqual(['SELECT:r', 'DELETE:w']);
     expect(verbs('SELECT 1); DELETE FROM t')).toEqual(['SELECT:r', 'DELETE:w']);
+  });
+});
+
+describe('the lexer’s premises, checked on the real D1', () => {
+  const error = (sql: string, ...params: unknown[]) =>
+    env.DB.prepare(sql)
+      .bind(...params)
+      .all()
+      .then(
+        () => 'ran',
+        (e: Error) => e.message,
+      );
+
+  it('agrees with SQLite on where tokens end (its syntax errors name the token)', async () => {
+    expect(await error('SELECT\u00a01')).toMatch(/near "SELECT\u00a01": syntax error/);
+    expect(await error('SELECT\u20031')).toMatch(/near "SELECT\u20031": syntax error/);
+    expect(await error('ſelect 1')).toMatch(/near "ſelect": syntax error/);
+    expect(await error('SELECT\ufeff1')).toMatch(/near "SELECT\ufeff1": syntax error/);
+    expect(await error('\ufeffSELECT \ufeff1')).toBe('ran');
+    expect(await error('SELECT \v1')).toBe('ran');
+    expect(await error('SELECT\v1')).toMatch(/unrecognized token/);
+    expect(await error('SELECT 1é')).toMatch(/unrecognized token: "1é"/);
+    expect(await error("SELECT $x(') AS v", 1)).toBe('ran');
+    expect(await error("SELECT $x(' ') AS v", 1)).toMatch(/unrecognized token/);
+    expect(await error('(SELECT 1)')).toMatch(/near "\(": syntax error/);
+    const [names] = await env.DB.prepare('SELECT 1 AS a\u00a0b, 2 AS é1').raw({ columnNames: true });
+    expect(names).toEqual(['a\u00a0b', 'é1']);
   });
 });
 
