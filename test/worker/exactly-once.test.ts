@@ -298,22 +298,23 @@ describe('a keyed write', () => {
     expect(await count(name)).toBe(3);
   });
 
-  it('keeps its key through db.statement even when the statement only reads: a repeat gets the first answer', async () => {
+  it("is claimed through db.statement unless SQLite's tokens prove it a read", async () => {
     const name = await table();
-    const read = {
-      sql: `SELECT count(*) AS n FROM ${name}`,
-      method: 'first' as const,
-      idempotencyKey: unique('read'),
+    const claims = (key: string) =>
+      env.DB.prepare(`SELECT count(*) AS n FROM ${WRITES_TABLE} WHERE key = ?`).bind(key).first<number>('n');
+    const send = async (sql: string, params: number[] = []) => {
+      const idempotencyKey = unique('judged');
+      await gateway.db.statement.mutate({ sql, params, method: 'all', idempotencyKey });
+      await settled();
+      return claims(idempotencyKey);
     };
-    expect(await gateway.db.statement.mutate(read)).toEqual({ n: 0 });
-    await settled();
-    await env.DB.prepare(`INSERT INTO ${name} (v) VALUES ('later')`).run();
-    // Answered from the key's record, not run again (a read the lexer misjudged would run twice).
-    expect(await gateway.db.statement.mutate(read)).toEqual({ n: 0 });
-    const claims = await env.DB.prepare(`SELECT count(*) AS n FROM ${WRITES_TABLE} WHERE key = ?`)
-      .bind(read.idempotencyKey)
-      .first<number>('n');
-    expect(claims).toBe(1);
+    // A read runs as a read, its key unused: it may run as often as it is sent.
+    expect(await send(`SELECT count(*) AS n FROM ${name}`)).toBe(0);
+    expect(await send(`WITH x AS (SELECT v FROM ${name}) SELECT * FROM x`)).toBe(0);
+    // What only looks like one is claimed, and runs once.
+    expect(await send(`WITH éSELECT AS (SELECT 1) INSERT INTO ${name} (v) VALUES ('x')`)).toBe(1);
+    expect(await send(`WITH a AS (SELECT $x(')) INSERT INTO ${name} (v) VALUES ('))SELECT')`, [1])).toBe(1);
+    expect(await send(`WITH éSELECT AS (SELECT 1) DELETE FROM ${name} WHERE v = 'x' RETURNING id`)).toBe(1);
   });
 });
 

@@ -229,11 +229,11 @@ export const dbRouter = router({
     .output(db.statement.output)
     .mutation(async ({ input, ctx }) => {
       const readOnly = checkStatement(input.sql, { readOnly: false });
-      // A keyed call runs once, whatever the lexer judged it: were its judgement ever wrong, a
-      // "read" that writes would run again on every repeat of its key. (env.DB sends what the
-      // lexer calls a read through db.query, db.first or db.raw: here come writes, and run() of a
-      // read, which pays for a claim it may not have needed.)
-      const key = input.idempotencyKey;
+      // A key is dropped only for a statement shared/sql.ts proves a read (SQLite's own tokens,
+      // failing closed: anything it cannot prove is claimed, and runs once). A read may run as often
+      // as it is sent. Claiming reads too would make every read of the Python client, which sends
+      // each statement keyed through here, a write transaction on the primary and a row to record.
+      const key = readOnly ? undefined : input.idempotencyKey;
       if (key === undefined) {
         if (!readOnly) checkCallerWaits(ctx);
         return runStatement(ctx, input, readOnly);
