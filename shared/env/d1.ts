@@ -2,7 +2,7 @@ import type { D1BindingName } from '../bindings.ts';
 import { createGatewayClient, type GatewayClient, type GatewayClientOptions } from '../client.ts';
 import { nodeFetch } from '../node-fetch.ts';
 import type { D1Result as ContractResult, SqlParam, SqlValue } from '../schemas/db.ts';
-import { analyzeSql } from '../sql.ts';
+import { isReadOnlySql } from '../sql.ts';
 import { D1_BOOKMARK_HEADER, D1_SESSION_HEADER } from '../transport.ts';
 import { GatewayBindingError, viaGateway } from './errors.ts';
 
@@ -88,9 +88,12 @@ class GatewayD1Statement implements D1PreparedStatement {
     return viaGateway(client.db.statement.mutate({ ...call, method, ...options }));
   }
 
+  /**
+   * The gateway's own judgement (shared/sql.ts, SQLite's lexer, failing closed): what it cannot
+   * prove a read goes as a keyed write, so a retry never runs a write twice.
+   */
   #readsOnly(): boolean {
-    const statements = analyzeSql(this.sql);
-    return statements.length === 1 && statements[0]?.readOnly === true;
+    return isReadOnlySql(this.sql);
   }
 
   async first<T>(column?: string): Promise<T | null> {

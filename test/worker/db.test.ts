@@ -261,3 +261,103 @@ describe('db.exec', () => {
     await expectGatewayError(gateway.db.exec.mutate({ sql: 'CREATE TABLOID nope (x)' }), 'SQL_ERROR');
   });
 });
+
+/**
+ * Writes that a lexer not SQLite's took for reads (issue 15, finding 2), for a table with a row
+ * (id 1, 'one'). Each is a write for D1: the last test runs them on the binding and sees them write.
+ */
+function tricks(table: string): { name: string; sql: string; params?: number[] }[] {
+  return [
+    {
+      name: 'a non-ASCII CTE name',
+      sql: `WITH éSELECT AS (SELECT 1) INSERT INTO ${table} (name) VALUES ('x')`,
+    },
+    {
+      name: 'a no-break space',
+      sql: `WITH a\u00a0SELECT AS (SELECT 1) INSERT INTO ${table} (name) VALUES ('y')`,
+    },
+    { name: 'a BOM', sql: `WITH a\ufeffSELECT AS (SELECT 1) INSERT INTO ${table} (name) VALUES ('z')` },
+    {
+      name: "a $x(') variable",
+      sql: `WITH a AS (SELECT $x(')) INSERT INTO ${table} (name) VALUES ('))SELECT')`,
+      params: [1],
+    },
+    { name: 'DELETE … RETURNING', sql: `WITH éSELECT AS (SELECT 1) DELETE FROM ${table} RETURNING *` },
+    {
+      name: 'UPDATE … RETURNING',
+      sql: `WITH a\u00a0SELECT AS (SELECT 1) UPDATE ${table} SET name = name || '!' RETURNING name`,
+    },
+    { name: 'a bare RETURNING', sql: `DELETE FROM ${table} RETURNING id` },
+  ];
+}
+
+describe('the read-only check', () => {
+  const rows = (table: string) => env.DB.prepare(`SELECT id, name FROM ${table} ORDER BY id`).raw();
+
+  it('refuses every write disguised as a read, in db.query, db.first and db.raw, writing nothing', async () => {
+    const table = await freshTable();
+    await env.DB.exec(`INSERT INTO ${table} (id, name) VALUES (1, 'one')`);
+    const before = await rows(table);
+    for (const { name, sql, params } of tricks(table)) {
+      const input = { sql, ...(params ? { params } : {}) };
+      for (const call of [
+        () => gateway.db.query.query(input),
+        () => gateway.db.first.query(input),
+        () => gateway.db.first.query({ ...input, column: 'name' }),
+        () => gateway.db.raw.query(input),
+        () => gateway.db.raw.query({ ...input, columnNames: true }),
+      ]) {
+        const error = await call().then(
+          () => expect.unreachable(`${name}: the gateway ran it as a read`),
+          (e: unknown) => e as { data?: { gatewayCode?: string } },
+        );
+        expect(error.data?.gatewayCode, name).toBe('READ_ONLY');
+      }
+      expect(await rows(table), name).toEqual(before);
+    }
+  });
+
+  it('runs legitimate reads that look like writes', async () => {
+    const table = await freshTable();
+    await env.DB.exec(`INSERT INTO ${table} (id, name) VALUES (1, 'one')`);
+    expect(await gateway.db.first.query({ sql: "SELECT 'INSERT' AS s" })).toEqual({ s: 'INSERT' });
+    expect(
+      await gateway.db.query.query({ sql: `WITH x AS (SELECT name FROM ${table}) SELECT * FROM x` }),
+    ).toMatchObject({ results: [{ name: 'one' }] });
+    const columns = await gateway.db.raw.query({ sql: `PRAGMA table_info(${table})` });
+    expect(columns.map((column) => column[1])).toEqual(['id', 'name', 'data']);
+    expect(
+      await gateway.db.first.query({ sql: `SELECT $x(') AS v, :y::z AS w FROM ${table}`, params: [7, 8] }),
+    ).toEqual({ v: 7, w: 8 });
+  });
+
+  it('lets db.run and db.statement run the same statements as the writes they are', async () => {
+    const table = await freshTable();
+    await env.DB.exec(`INSERT INTO ${table} (id, name) VALUES (1, 'one')`);
+    const [insert, , , , , update] = tricks(table);
+    await gateway.db.run.mutate({ sql: insert?.sql ?? '' });
+    expect(
+      await gateway.db.statement.mutate({
+        sql: update?.sql ?? '',
+        method: 'raw',
+        idempotencyKey: unique('k'),
+      }),
+    ).toEqual([['one!'], ['x!']]);
+    expect(await rows(table)).toEqual([
+      [1, 'one!'],
+      [2, 'x!'],
+    ]);
+  });
+
+  it('is tested with writes: each of these statements writes when D1 runs it', async () => {
+    for (const index of tricks('').keys()) {
+      const table = await freshTable();
+      await env.DB.exec(`INSERT INTO ${table} (id, name) VALUES (1, 'one')`);
+      const before = await rows(table);
+      const { name, sql, params } = tricks(table)[index] as { name: string; sql: string; params?: number[] };
+      const statement = env.DB.prepare(sql);
+      await (params ? statement.bind(...params) : statement).all();
+      expect(await rows(table), name).not.toEqual(before);
+    }
+  });
+});

@@ -180,6 +180,48 @@ describe('env.DB through the gateway', () => {
     expect(requests).toBe(4);
   });
 
+  it('sends a write that looks like a read as a keyed write: a retry after a lost answer does not run it twice', async () => {
+    const table = await freshTable();
+    const paths: string[] = [];
+    let lost = 0;
+    const lossy = createGatewayEnv({
+      url: GATEWAY_URL,
+      // Every first attempt reaches the gateway, and its answer is lost on the way back.
+      fetch: (async (input: RequestInfo | URL, init?: RequestInit) => {
+        paths.push(new URL(String(input)).pathname.split('/').pop() ?? '');
+        const response = await gatewayFetch(input, init);
+        if (paths.length % 2 === 1) {
+          lost++;
+          return new Response('Service Unavailable', { status: 503 });
+        }
+        return response;
+      }) as typeof fetch,
+    });
+    const tricks = [
+      () => lossy.DB.prepare(`WITH éSELECT AS (SELECT 1) INSERT INTO ${table} (name) VALUES ('a')`).all(),
+      () =>
+        lossy.DB.prepare(
+          `WITH a\u00a0SELECT AS (SELECT 1) INSERT INTO ${table} (name) VALUES ('b') RETURNING name`,
+        ).first('name'),
+      () =>
+        lossy.DB.prepare(`WITH a AS (SELECT $x(')) INSERT INTO ${table} (name) VALUES ('))SELECT')`)
+          .bind(1)
+          .raw(),
+      () =>
+        lossy.DB.prepare(`WITH éSELECT AS (SELECT 1) DELETE FROM ${table} WHERE id = 2 RETURNING id`).all(),
+    ];
+    for (const trick of tricks) await trick();
+    expect(lost).toBe(tricks.length);
+    // Each went as db.statement (a keyed write), never as a read.
+    expect(new Set(paths)).toEqual(new Set(['db.statement']));
+    expect(await env.DB.prepare(`SELECT name FROM ${table} ORDER BY id`).raw()).toEqual([
+      ['one'],
+      ['a'],
+      ['b'],
+      ['))SELECT'],
+    ]);
+  });
+
   it('names the bindings there are when code asks for one that is not', () => {
     const loose = gw as unknown as Record<string, unknown>;
     expect(() => loose.ANALYTICS).toThrow(

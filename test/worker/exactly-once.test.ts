@@ -277,6 +277,45 @@ describe('a keyed write', () => {
     expect(await gateway.db.statement.mutate(write)).toEqual(first);
     expect(await count(name)).toBe(2);
   });
+  it('runs once through db.statement even when it looks like a read (a write SQLite names otherwise)', async () => {
+    const name = await table();
+    // For SQLite, `éSELECT` and `a\u00a0SELECT` are names; a lexer that split them saw a SELECT.
+    for (const sql of [
+      `WITH éSELECT AS (SELECT 1) INSERT INTO ${name} (v) VALUES ('x')`,
+      `WITH a\u00a0SELECT AS (SELECT 1) INSERT INTO ${name} (v) VALUES ('x') RETURNING id`,
+      `WITH a AS (SELECT $x(')) INSERT INTO ${name} (v) VALUES ('))SELECT')`,
+    ]) {
+      const write = {
+        sql,
+        params: sql.includes('$x') ? [1] : [],
+        method: 'all' as const,
+        idempotencyKey: unique('looks-read'),
+      };
+      const first = await gateway.db.statement.mutate(write);
+      await settled();
+      expect(await gateway.db.statement.mutate(write)).toEqual(first);
+    }
+    expect(await count(name)).toBe(3);
+  });
+
+  it("is claimed through db.statement unless SQLite's tokens prove it a read", async () => {
+    const name = await table();
+    const claims = (key: string) =>
+      env.DB.prepare(`SELECT count(*) AS n FROM ${WRITES_TABLE} WHERE key = ?`).bind(key).first<number>('n');
+    const send = async (sql: string, params: number[] = []) => {
+      const idempotencyKey = unique('judged');
+      await gateway.db.statement.mutate({ sql, params, method: 'all', idempotencyKey });
+      await settled();
+      return claims(idempotencyKey);
+    };
+    // A read runs as a read, its key unused: it may run as often as it is sent.
+    expect(await send(`SELECT count(*) AS n FROM ${name}`)).toBe(0);
+    expect(await send(`WITH x AS (SELECT v FROM ${name}) SELECT * FROM x`)).toBe(0);
+    // What only looks like one is claimed, and runs once.
+    expect(await send(`WITH éSELECT AS (SELECT 1) INSERT INTO ${name} (v) VALUES ('x')`)).toBe(1);
+    expect(await send(`WITH a AS (SELECT $x(')) INSERT INTO ${name} (v) VALUES ('))SELECT')`, [1])).toBe(1);
+    expect(await send(`WITH éSELECT AS (SELECT 1) DELETE FROM ${name} WHERE v = 'x' RETURNING id`)).toBe(1);
+  });
 });
 
 describe("a keyed write's result record", () => {
@@ -395,6 +434,9 @@ describe("the gateway's bookkeeping", () => {
         }),
       () => gateway.db.exec.mutate({ sql: `SELECT 1; DROP TABLE ${WRITES_TABLE}` }),
       () => gateway.db.statement.mutate({ sql: `SELECT key FROM ${WRITES_TABLE}`, method: 'all' }),
+      // SQLite takes a string literal for a name where a name is expected.
+      () => gateway.db.run.mutate({ sql: `DELETE FROM '${WRITES_TABLE}'` }),
+      () => gateway.db.query.query({ sql: `SELECT count(*) FROM 'main'.'${WRITES_TABLE}'` }),
     ];
     for (const attempt of attempts) {
       await expectGatewayError(attempt(), 'FORBIDDEN', /names starting with _gateway_ are reserved/);
@@ -402,8 +444,9 @@ describe("the gateway's bookkeeping", () => {
     // The table is still there and still used.
     const name = await table();
     await gateway.db.run.mutate({ sql: `INSERT INTO ${name} (v) VALUES ('ok')` });
-    // A string that merely mentions the name is data, not a name.
-    expect(await gateway.db.first.query({ sql: `SELECT '${WRITES_TABLE}' AS s` })).toEqual({
+    // Which a string is, a name or data, the gateway cannot tell: as data, it is a parameter.
+    await expectGatewayError(gateway.db.first.query({ sql: `SELECT '${WRITES_TABLE}' AS s` }), 'FORBIDDEN');
+    expect(await gateway.db.first.query({ sql: 'SELECT ? AS s', params: [WRITES_TABLE] })).toEqual({
       s: WRITES_TABLE,
     });
   });

@@ -59,7 +59,7 @@ function checkStatement(sql: string, { readOnly }: { readOnly: boolean }): boole
   if (readOnly && !first.readOnly) {
     throw new GatewayError(
       'READ_ONLY',
-      `${first.verb || 'this statement'} can change the database; use db.run`,
+      `${first.verb || 'this statement'} can change the database, or is not provably a read (shared/sql.ts); use db.run`,
     );
   }
   return first.readOnly;
@@ -229,7 +229,10 @@ export const dbRouter = router({
     .output(db.statement.output)
     .mutation(async ({ input, ctx }) => {
       const readOnly = checkStatement(input.sql, { readOnly: false });
-      // A read is idempotent by nature: its key is not recorded.
+      // A key is dropped only for a statement shared/sql.ts proves a read (SQLite's own tokens,
+      // failing closed: anything it cannot prove is claimed, and runs once). A read may run as often
+      // as it is sent. Claiming reads too would make every read of the Python client, which sends
+      // each statement keyed through here, a write transaction on the primary and a row to record.
       const key = readOnly ? undefined : input.idempotencyKey;
       if (key === undefined) {
         if (!readOnly) checkCallerWaits(ctx);
