@@ -1,3 +1,3 @@
 // Written by `npm run contract:version` (shared/contract-hash.ts); do not edit.
 /** The contract's version: a client and a gateway that disagree on it must not talk. */
-export const CONTRACT_VERSION = 'ae6e6e19ddaa7123';
+export const CONTRACT_VERSION = '99b6c4ba358ff42d';

@@ -1,4 +1,5 @@
 import { INLINE_BODY_MAX_BYTES, type R2Object as R2ObjectOut, r2 } from '../../shared/index.ts';
+import { base64Bytes, takeInlineBytes } from '../answer-budget.ts';
 import { r2Binding } from '../bindings.ts';
 import { GatewayError } from '../errors.ts';
 import { checkCallerWaits } from '../idempotency.ts';
@@ -56,6 +57,12 @@ export const r2Router = router({
           `"${key}" is ${length} bytes, over the ${INLINE_BODY_MAX_BYTES} bytes a body travels inline; read a range`,
         );
       }
+      try {
+        takeInlineBytes(ctx, base64Bytes(length), { what: `the body of "${key}"`, stream: 'r2.getStream' });
+      } catch (error) {
+        await object.body.cancel();
+        throw error;
+      }
       return { ...toObject(object), body: await object.bytes() };
     }),
 
@@ -72,6 +79,10 @@ export const r2Router = router({
     .output(r2.put.output)
     .mutation(async ({ input, ctx }) => {
       const { binding, key, body, ...options } = input;
+      // R2 takes one checksum to verify; the binding throws a TypeError for two.
+      if (options.md5 !== undefined && options.sha256 !== undefined) {
+        throw new GatewayError('BAD_INPUT', 'give one checksum, md5 or sha256: R2 verifies one');
+      }
       checkCallerWaits(ctx);
       const object = await r2Binding(ctx.env, binding).put(key, body, options);
       return object === null ? null : toObject(object);
