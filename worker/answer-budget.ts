@@ -2,14 +2,9 @@ import { GATEWAY_MAX_ANSWER_INLINE_BYTES, utf8Bytes } from '../shared/index.ts';
 import type { GatewayContext } from './context.ts';
 import { GatewayError } from './errors.ts';
 
-/**
- * The bytes of inline bodies (KV values, R2 bodies) the calls of one HTTP answer have taken so far,
- * out of `GATEWAY_MAX_ANSWER_INLINE_BYTES`: each call is bounded on its own, and this bounds them
- * together (25 reads of 1 MiB each, or text that JSON escapes six-fold, would not fit in a Worker).
- */
-export interface AnswerBudget {
-  inlineBytes: number;
-}
+// The bytes of inline bodies (KV values, R2 bodies) the calls of one HTTP answer have taken so far
+// (`ctx.answer`), out of `GATEWAY_MAX_ANSWER_INLINE_BYTES`: each call is bounded on its own, and this
+// bounds them together (25 reads of 1 MiB each, or text that JSON escapes six-fold, would not fit).
 
 /** The size of `count` bytes in the answer: base64. */
 export function base64Bytes(count: number): number {

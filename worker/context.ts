@@ -1,5 +1,4 @@
 import type { After } from './after.ts';
-import type { AnswerBudget } from './answer-budget.ts';
 import type { Caller } from './caller.ts';
 import type { Policy } from './policy.ts';
 import type { ReadBatch } from './read-batch.ts';
@@ -29,8 +28,8 @@ export interface GatewayContext {
   log: (line: string) => void;
   /** Runs work the answer does not need after the answer (log lines, idempotency records). */
   after: After;
-  /** The inline bodies the request's answer carries so far (answer-budget.ts). */
-  answer: AnswerBudget;
+  /** The bytes of inline bodies the request's answer carries so far (answer-budget.ts). */
+  answer: { inlineBytes: number };
   /** Aborts when the caller goes away: a write not yet started then does not start. */
   signal: AbortSignal;
 }
