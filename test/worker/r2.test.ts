@@ -1,5 +1,6 @@
 import { env } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
+import { GatewayBindingError } from '../../shared/env/index.ts';
 import {
   GATEWAY_MAX_ANSWER_INLINE_BYTES,
   INLINE_BODY_MAX_BYTES,
@@ -7,7 +8,17 @@ import {
   R2_MAX_DELETE_KEYS,
   R2_MAX_KEY_BYTES,
 } from '../../shared/index.ts';
-import { expectGatewayError, gateway, randomBytes, rawBatch, unique } from './helpers.ts';
+import { r2GetStream, r2PutStream } from '../../shared/stream-client.ts';
+import {
+  expectGatewayError,
+  failure,
+  GATEWAY_URL,
+  gateway,
+  gatewayFetch,
+  randomBytes,
+  rawBatch,
+  unique,
+} from './helpers.ts';
 
 const text = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
 
@@ -188,6 +199,21 @@ describe('R2 inputs the binding refuses', () => {
     await expectGatewayError(gateway.r2.put.mutate({ key, body, md5, sha256 }), 'BAD_INPUT', /one checksum/);
     expect(await env.BUCKET.head(key)).toBeNull();
     expect(await gateway.r2.put.mutate({ key, body, sha256 })).toMatchObject({ size: 5 });
+  });
+
+  it('classifies the same refusals on the stream calls, whose inputs R2 checks itself', async () => {
+    const key = unique('streamed');
+    await env.BUCKET.put(key, 'hello');
+    const options = { url: GATEWAY_URL, fetch: gatewayFetch as typeof fetch };
+    const refused = await failure(() => r2GetStream(options, { key, range: { offset: 6 } }));
+    expect(refused).toBeInstanceOf(GatewayBindingError);
+    expect((refused as GatewayBindingError).gatewayCode).toBe('RANGE_NOT_SATISFIABLE');
+    const sums = { md5: '0'.repeat(32), sha256: '0'.repeat(64) };
+    const twice = await failure(() =>
+      r2PutStream(options, { key, ...sums }, { stream: new TextEncoder().encode('bye'), length: 3 }),
+    );
+    expect((twice as GatewayBindingError).gatewayCode).toBe('BAD_INPUT');
+    expect(await (await env.BUCKET.get(key))?.text()).toBe('hello');
   });
 
   it(`refuses to delete ${R2_MAX_DELETE_KEYS + 1} keys with LIMIT_EXCEEDED, deleting none`, async () => {
