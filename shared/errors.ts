@@ -23,6 +23,11 @@ export const GATEWAY_ERRORS = {
   UNSUPPORTED_MEDIA_TYPE: { trpc: 'UNSUPPORTED_MEDIA_TYPE', http: 415, retryable: false },
   /** A condition the caller set did not hold, where the binding treats that as a failure. */
   PRECONDITION_FAILED: { trpc: 'PRECONDITION_FAILED', http: 412, retryable: false },
+  /**
+   * An R2 range that the object does not hold (it starts past the end: R2's InvalidRange, 416 in its
+   * S3 API). It depends on the object's size, not on the input's form; `r2.head` gives the size.
+   */
+  RANGE_NOT_SATISFIABLE: { trpc: 'BAD_REQUEST', http: 400, retryable: false },
   /** A platform or gateway limit (see `limits.ts`) would be exceeded. */
   LIMIT_EXCEEDED: { trpc: 'PAYLOAD_TOO_LARGE', http: 413, retryable: false },
   /** KV allows one write per second per key. */

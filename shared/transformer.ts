@@ -54,6 +54,64 @@ function isPlainJson(value: unknown): boolean {
   }
 }
 
+/** A failure to read a transformer payload: its `meta` is not superjson's, or names what it cannot read. */
+export class TransformerError extends Error {
+  constructor() {
+    super(
+      'the input\'s "meta" is not superjson metadata the gateway reads (see docs/protocol.md); send plain JSON as { "json": ... } alone',
+    );
+    this.name = 'TransformerError';
+  }
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
+  const prototype = Object.getPrototypeOf(value);
+  return prototype === Object.prototype || prototype === null;
+}
+
+const isStrings = (value: unknown): boolean =>
+  Array.isArray(value) && value.every((item) => typeof item === 'string');
+
+/** A type annotation: `"bigint"`, or a pair such as `["custom", "bytes"]`. */
+const isAnnotation = (value: unknown): boolean =>
+  typeof value === 'string' || (isStrings(value) && (value as string[]).length === 2);
+
+/**
+ * superjson's tree of value annotations: `[annotation]`, `[annotation, { key: tree }]` or
+ * `{ key: tree }`. superjson walks anything else without end (a string, key by key), so it is
+ * checked first. Its depth is bounded by the body's (guards.ts).
+ */
+function isValueTree(node: unknown): boolean {
+  if (Array.isArray(node)) {
+    if (node.length < 1 || node.length > 2 || !isAnnotation(node[0])) return false;
+    return node[1] === undefined || isChildren(node[1]);
+  }
+  return isChildren(node);
+}
+
+const isChildren = (node: unknown): boolean => isPlainObject(node) && Object.values(node).every(isValueTree);
+
+/** superjson's referential equalities: `{ path: paths }`, or `[rootPaths, { path: paths }?]`. */
+function isEqualities(node: unknown): boolean {
+  const isRecord = (value: unknown) => isPlainObject(value) && Object.values(value).every(isStrings);
+  if (!Array.isArray(node)) return isRecord(node);
+  return (
+    node.length >= 1 && node.length <= 2 && isStrings(node[0]) && (node[1] === undefined || isRecord(node[1]))
+  );
+}
+
+function isMeta(meta: unknown): boolean {
+  if (!isPlainObject(meta)) return false;
+  const { values, referentialEqualities, v, ...rest } = meta;
+  return (
+    Object.keys(rest).length === 0 &&
+    (values === undefined || isValueTree(values)) &&
+    (referentialEqualities === undefined || isEqualities(referentialEqualities)) &&
+    (v === undefined || typeof v === 'number')
+  );
+}
+
 /**
  * The wire format of the contract: superjson's `{ json, meta }`. A value that is plain JSON (most D1
  * rows) skips superjson's walk and is sent as `{ json }`, which superjson itself would read the same
@@ -67,6 +125,14 @@ export const transformer: DataTransformer = {
   deserialize(payload: SuperJSONResult | undefined): unknown {
     // tRPC hands over `undefined` for a call without input.
     if (payload === undefined || payload === null) return payload;
-    return payload.meta === undefined ? payload.json : superjson.deserialize(payload);
+    if (payload.meta === undefined || payload.meta === null) return payload.json;
+    // Malformed metadata fails with a message of the contract's, never superjson's or the engine's
+    // ("Maximum call stack size exceeded", "Unknown transformation", invalid base64).
+    if (!isMeta(payload.meta)) throw new TransformerError();
+    try {
+      return superjson.deserialize(payload);
+    } catch {
+      throw new TransformerError();
+    }
   },
 };

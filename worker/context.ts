@@ -28,6 +28,8 @@ export interface GatewayContext {
   log: (line: string) => void;
   /** Runs work the answer does not need after the answer (log lines, idempotency records). */
   after: After;
+  /** The bytes of inline bodies the request's answer carries so far (answer-budget.ts). */
+  answer: { inlineBytes: number };
   /** Aborts when the caller goes away: a write not yet started then does not start. */
   signal: AbortSignal;
 }

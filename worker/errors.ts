@@ -6,6 +6,7 @@ import {
   type GatewayCode,
   isLimitIssue,
 } from '../shared/index.ts';
+import { TransformerError } from '../shared/transformer.ts';
 
 /** A failure with a gateway code. Thrown by procedures; `errorFormatter` puts the code on the wire. */
 export class GatewayError extends TRPCError {
@@ -43,6 +44,10 @@ const BINDING_ERRORS: ReadonlyArray<readonly [RegExp, GatewayCode]> = [
   [/\((10037|10020|10014)\)$/, 'BAD_INPUT'],
   [/\(10058\)$/, 'RATE_LIMITED'],
   [/\(10024\)$/, 'NOT_FOUND'],
+  // A range that starts past the object's end ("The requested range is not satisfiable (10039)").
+  [/\(10039\)$/, 'RANGE_NOT_SATISFIABLE'],
+  // The binding's own refusal of options it cannot take together (r2.putStream's md5 and sha256).
+  [/^You cannot specify multiple hashing algorithms\.$/, 'BAD_INPUT'],
   [/\((10043|10001)\)$/, 'UNAVAILABLE'],
 ];
 
@@ -59,10 +64,39 @@ function describeIssues(issues: readonly z.core.$ZodIssue[]): string {
     .join('; ');
 }
 
+/** Whether a union's option failed only on values, the input having its shape (types, keys). */
+function hasShapeOf(issues: readonly z.core.$ZodIssue[]): boolean {
+  return issues.every(
+    (issue) =>
+      issue.code !== 'invalid_type' &&
+      issue.code !== 'unrecognized_keys' &&
+      (issue.code !== 'invalid_union' || issue.errors.some(hasShapeOf)),
+  );
+}
+
+const issueKey = (issues: readonly z.core.$ZodIssue[]) =>
+  JSON.stringify(issues.map(({ code, path, message }) => [code, path, message]));
+
+/**
+ * zod reports a union that no option takes as one "Invalid input", whatever failed. When the options
+ * that have the input's shape fail alike (one option, most often: an array of 1,001 keys for
+ * `string | string[]`), their issues say what is wrong (a limit, here), at the union's path.
+ */
+function withUnionsResolved(issues: readonly z.core.$ZodIssue[]): z.core.$ZodIssue[] {
+  return issues.flatMap((issue) => {
+    if (issue.code !== 'invalid_union') return [issue];
+    const shaped = issue.errors.filter(hasShapeOf);
+    const [first] = shaped;
+    if (first === undefined || new Set(shaped.map(issueKey)).size !== 1) return [issue];
+    return withUnionsResolved(first.map((inner) => ({ ...inner, path: [...issue.path, ...inner.path] })));
+  });
+}
+
 /** An input that fails the contract: `LIMIT_EXCEEDED` when a limit is what failed, else `BAD_INPUT`. */
 export function fromZodError(error: z.ZodError): GatewayError {
-  const code = error.issues.some(isLimitIssue) ? 'LIMIT_EXCEEDED' : 'BAD_INPUT';
-  return new GatewayError(code, describeIssues(error.issues), { cause: error });
+  const issues = withUnionsResolved(error.issues);
+  const code = issues.some(isLimitIssue) ? 'LIMIT_EXCEEDED' : 'BAD_INPUT';
+  return new GatewayError(code, describeIssues(issues), { cause: error });
 }
 
 /** Any failure of a call as a `GatewayError`: its own, or a binding's (classified), or `INTERNAL`. */
@@ -89,6 +123,25 @@ export function toGatewayError(error: TRPCError): GatewayError {
   const code = cause instanceof z.ZodError ? 'INTERNAL' : classifyBindingError(cause ?? error);
   const message = code === 'INTERNAL' ? INTERNAL_MESSAGE : (cause ?? error).message;
   return new GatewayError(code, message, { cause: cause ?? error });
+}
+
+/**
+ * A request body tRPC could not read into inputs, in the contract's words: JSON that does not
+ * parse, or transformer metadata that does not deserialize. tRPC would pass on the parser's
+ * message ("Unexpected token ...", "Maximum call stack size exceeded"); the caller gets ours.
+ */
+export function unreadableInput(error: unknown): GatewayError {
+  if (error instanceof GatewayError) return error;
+  const cause = error instanceof TRPCError ? error.cause : error;
+  if (cause instanceof TransformerError) return new GatewayError('BAD_INPUT', cause.message, { cause });
+  if (cause instanceof SyntaxError) {
+    return new GatewayError('BAD_INPUT', 'the request body is not JSON', { cause });
+  }
+  // tRPC's own refusals ('"input" needs to be an object when doing a batch call') carry no cause.
+  if (error instanceof TRPCError && cause === undefined) {
+    return new GatewayError(GATEWAY_CODE_OF_TRPC_CODE[error.code], error.message, { cause: error });
+  }
+  return new GatewayError('BAD_INPUT', "the request body is not the transformer's JSON", { cause });
 }
 
 /** The gateway code of any error tRPC reports: the one it carries, or the one its tRPC code maps to. */

@@ -57,7 +57,7 @@ export async function handleGatewayRequest(
     policy = allowAll,
     log = console.log,
     waitUntil: keepAlive = waitUntil,
-    refusal: refused,
+    refusal: transportRefusal,
   }: GatewayOptions = {},
 ): Promise<Response> {
   const after = afterAnswer(keepAlive);
@@ -75,14 +75,20 @@ export async function handleGatewayRequest(
       requestId,
       signal: request.signal,
       version: request.headers.get(CONTRACT_HEADER),
-      refusal: refused,
+      refusal: transportRefusal,
     });
     answered.headers.set(REQUEST_ID_HEADER, requestId);
     return answered;
   }
+  // Every method but POST is refused here, in the gateway's shape: tRPC itself would answer a HEAD
+  // with an empty 204 before any context exists. The transport's refusal comes first.
+  const wrongMethod = request.method !== 'POST';
+  const refused =
+    transportRefusal ??
+    (wrongMethod ? new GatewayError('METHOD_NOT_ALLOWED', 'the gateway answers POST only') : undefined);
   let refusal: GatewayError | undefined;
   let body: string | undefined;
-  if (request.method === 'POST' && !refused) {
+  if (!refused) {
     const read = await readGuardedBody(request);
     // A refused body is not handed to tRPC: an empty batch input goes instead, and createContext
     // throws the refusal, so that every call of the batch answers with it in tRPC's own shape.
@@ -99,19 +105,13 @@ export async function handleGatewayRequest(
           headers: { 'content-type': 'application/json' },
           body: '{}',
         })
-      : new Request(request.url, {
-          method: request.method,
-          headers: request.headers,
-          ...(request.method === 'POST' ? { body: body ?? '{}' } : {}),
-        }),
+      : new Request(request.url, { method: 'POST', headers: request.headers, body: body ?? '{}' }),
     router: appRouter,
     allowMethodOverride: true,
     maxBatchSize: GATEWAY_MAX_BATCH_SIZE,
     createContext({ req, resHeaders, info }) {
       // The transport's refusal comes first: who may not call learns nothing else.
       if (refused) throw refused;
-      if (req.method !== 'POST')
-        throw new GatewayError('METHOD_NOT_ALLOWED', 'the gateway answers POST only');
       const type = req.headers.get('content-type') ?? '';
       if (!/^application\/json\s*(;|$)/i.test(type)) {
         throw new GatewayError('UNSUPPORTED_MEDIA_TYPE', 'the gateway reads application/json bodies only');
@@ -126,6 +126,7 @@ export async function handleGatewayRequest(
         resHeaders,
         batchedReads: info.calls.filter((call) => BATCHED_READ_PATHS.has(call.path)).length,
         readBatches: new Map(),
+        answer: { inlineBytes: 0 },
         requestId,
         policy,
         log,
@@ -148,7 +149,9 @@ export async function handleGatewayRequest(
       }
     },
   });
-  const answered = new Response(response.body, response);
+  // A HEAD answer has no body (its headers say what a POST would have answered).
+  const answered = new Response(request.method === 'HEAD' ? null : response.body, response);
   answered.headers.set(REQUEST_ID_HEADER, requestId);
+  if (wrongMethod && !transportRefusal) answered.headers.set('allow', 'POST');
   return answered;
 }

@@ -2,7 +2,13 @@ import { initTRPC } from '@trpc/server';
 import { GATEWAY_ERRORS, type GatewayCode, type GatewayErrorData, transformer } from '../shared/index.ts';
 import { logCall } from './call-log.ts';
 import type { GatewayContext } from './context.ts';
-import { GatewayError, gatewayCodeOfError, INTERNAL_MESSAGE, toGatewayError } from './errors.ts';
+import {
+  GatewayError,
+  gatewayCodeOfError,
+  INTERNAL_MESSAGE,
+  toGatewayError,
+  unreadableInput,
+} from './errors.ts';
 import { withinFairShare } from './fair-share.ts';
 
 const t = initTRPC.context<GatewayContext>().create({
@@ -57,7 +63,10 @@ const checkedAndLogged = t.procedure.use(async ({ ctx, path, getRawInput, next }
   let code: GatewayCode | 'OK' = 'OK';
   let counts: ReturnType<typeof rowCounts>;
   try {
-    const verdict = ctx.policy({ caller: ctx.caller, path, input: await getRawInput() });
+    const input = await getRawInput().catch((error: unknown) => {
+      throw unreadableInput(error);
+    });
+    const verdict = ctx.policy({ caller: ctx.caller, path, input });
     if (verdict !== true) throw new GatewayError('FORBIDDEN', verdict);
     const result = await next();
     if (!result.ok) throw toGatewayError(result.error);

@@ -24,12 +24,15 @@ from fastapi.responses import JSONResponse
 from starlette.datastructures import Headers
 
 from binding_gateway import GatewayError, create_gateway_env
+from binding_gateway.contract import LIMITS
 
 REQUEST_ID_HEADER = "x-request-id"
 VALID_REQUEST_ID = re.compile(r"^[\w.:-]{1,128}$")
 # What the Node app's zod `z.email()` takes, near enough: something@domain.tld, no spaces.
 EMAIL = re.compile(r"^[^\s@]+@[^\s@]+\.[^\s@]+$")
 MAX_NAME_CHARS = 200
+#: A request body is read only up to this (shared/limits.ts, as the Node app's bodyLimit): 1 MiB.
+MAX_BODY_BYTES = LIMITS["CONTAINER_API_MAX_BODY_BYTES"]
 
 #: The id of the request being served; the gateway client sends it with the calls made for it.
 current_request_id: ContextVar[str | None] = ContextVar("current_request_id", default=None)
@@ -83,6 +86,26 @@ def bad_request(message: str) -> JSONResponse:
     return JSONResponse({"error": message}, status_code=400)
 
 
+def too_large() -> JSONResponse:
+    return JSONResponse({"error": f"the body is over {MAX_BODY_BYTES} bytes"}, status_code=413)
+
+
+async def body_within_limit(request: Request) -> bytes | None:
+    """The body, or ``None`` once it passes ``MAX_BODY_BYTES`` (by its length header, or counted
+    as a chunked one arrives): never more than that is held."""
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > MAX_BODY_BYTES:
+        return None
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > MAX_BODY_BYTES:
+            return None
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
 @app.get("/health")
 async def health() -> dict[str, bool]:
     return {"ok": True}
@@ -96,8 +119,11 @@ async def list_users() -> dict[str, Any]:
 
 @app.post("/api/users")
 async def create_user(request: Request) -> JSONResponse:
+    body = await body_within_limit(request)
+    if body is None:
+        return too_large()
     try:
-        data = json.loads(await request.body())
+        data = json.loads(body)
     except ValueError:
         return bad_request("the body is not JSON")
     if not isinstance(data, dict):

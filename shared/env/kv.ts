@@ -94,24 +94,57 @@ class GatewayKvNamespace implements KVNamespace {
     return { binding: this.#binding, key, type: wire, cacheTtl } as const;
   }
 
-  async #read(key: string, read: Read): Promise<{ value: unknown; metadata: Json | null }> {
-    if (read.type === 'stream' || read.type === 'arrayBuffer') {
-      // Bytes stream (kv.getStream), up to KV's 25 MiB, rather than travel inline in JSON.
-      checkKey(key);
-      const input = { binding: this.#binding, key, cacheTtl: read.cacheTtl };
-      const { value, metadata } = await kvGetStream(this.#stream, input);
-      if (value === null || read.type === 'stream') return { value, metadata };
-      return { value: await new Response(value).arrayBuffer(), metadata };
+  /** The value streamed (kv.getStream), up to KV's 25 MiB: the body, or its bytes, or its text. */
+  async #readStreamed<T>(
+    key: string,
+    read: Read,
+    as: (body: ReadableStream) => T | Promise<T>,
+  ): Promise<{ value: T | null; metadata: Json | null }> {
+    checkKey(key);
+    const input = { binding: this.#binding, key, cacheTtl: read.cacheTtl };
+    const { value, metadata } = await kvGetStream(this.#stream, input);
+    return { value: value === null ? null : await as(value), metadata };
+  }
+
+  /**
+   * Text (and JSON, as text) travels inline, the common case. A value the gateway will not send
+   * inline (over `INLINE_BODY_MAX_BYTES`, or past the answer's budget, which the calls of one tick
+   * share: `LIMIT_EXCEEDED`) is read again through the stream call, so that `get` returns any value
+   * KV holds, as the binding does.
+   */
+  async #readText(
+    key: string,
+    read: Read,
+    inline: () => Promise<{ value: Json | Uint8Array | null; metadata: Json | null }>,
+  ): Promise<{ value: unknown; metadata: Json | null }> {
+    let text: { value: Json | Uint8Array | null; metadata: Json | null };
+    try {
+      text = await viaGateway(inline());
+    } catch (error) {
+      if (!(error instanceof GatewayBindingError) || error.gatewayCode !== 'LIMIT_EXCEEDED') throw error;
+      text = await this.#readStreamed(key, read, (body) => new Response(body).text());
     }
-    const { value, metadata } = await viaGateway(
-      this.#client.kv.getWithMetadata.query(this.#input(key, read)),
-    );
-    return { value: toValue(value, read.type), metadata };
+    return { value: toValue(text.value, read.type), metadata: text.metadata };
+  }
+
+  async #read(key: string, read: Read): Promise<{ value: unknown; metadata: Json | null }> {
+    // Bytes always stream, rather than travel inline in JSON as base64.
+    if (read.type === 'stream') return this.#readStreamed(key, read, (body) => body);
+    if (read.type === 'arrayBuffer') {
+      return this.#readStreamed(key, read, (body) => new Response(body).arrayBuffer());
+    }
+    const input = this.#input(key, read);
+    return this.#readText(key, read, () => this.#client.kv.getWithMetadata.query(input));
   }
 
   async #readValue(key: string, read: Read): Promise<unknown> {
     if (read.type === 'stream' || read.type === 'arrayBuffer') return (await this.#read(key, read)).value;
-    return toValue(await viaGateway(this.#client.kv.get.query(this.#input(key, read))), read.type);
+    const input = this.#input(key, read);
+    const { value } = await this.#readText(key, read, async () => ({
+      value: await this.#client.kv.get.query(input),
+      metadata: null,
+    }));
+    return value;
   }
 
   /**

@@ -1,6 +1,11 @@
 import { z } from 'zod';
 import { D1Binding } from '../bindings.ts';
-import { D1_MAX_BOUND_PARAMS, D1_MAX_ROW_BYTES, D1_MAX_SQL_BYTES } from '../limits.ts';
+import {
+  D1_MAX_BATCH_STATEMENTS,
+  D1_MAX_BOUND_PARAMS,
+  D1_MAX_ROW_BYTES,
+  D1_MAX_SQL_BYTES,
+} from '../limits.ts';
 import { Bytes, bodyBytes, IdempotencyKey, limit, utf8Bytes } from './common.ts';
 
 /**
@@ -101,7 +106,10 @@ export const db = {
   /** `db.batch(statements)`: one transaction; if one statement fails, none of them stays. */
   batch: {
     input: z.object({
-      statements: z.array(Statement).min(1, 'a batch needs at least one statement'),
+      statements: z
+        .array(Statement)
+        .min(1, 'a batch needs at least one statement')
+        .max(D1_MAX_BATCH_STATEMENTS, `a batch holds at most ${D1_MAX_BATCH_STATEMENTS} statements`),
       binding: D1Binding,
       idempotencyKey: IdempotencyKey,
     }),

@@ -2,8 +2,10 @@ import { z } from 'zod';
 import { KvBinding } from '../bindings.ts';
 import {
   INLINE_BODY_MAX_BYTES,
+  KV_MAX_EXPIRATION_S,
   KV_MAX_KEY_BYTES,
   KV_MAX_LIST_LIMIT,
+  KV_MAX_LIST_PREFIX_BYTES,
   KV_MAX_METADATA_BYTES,
   KV_MAX_VALUE_BYTES,
   KV_MIN_CACHE_TTL_S,
@@ -32,7 +34,7 @@ const GetInput = z.object({
   binding: KvBinding,
   key: KvKey,
   type: KvType.optional(),
-  cacheTtl: z.int().min(KV_MIN_CACHE_TTL_S).optional(),
+  cacheTtl: z.int().min(KV_MIN_CACHE_TTL_S).max(KV_MAX_EXPIRATION_S).optional(),
 });
 
 /** A stored value as read: text, JSON, or bytes. */
@@ -71,8 +73,8 @@ export const kv = {
       binding: KvBinding,
       key: KvKey,
       value: KvPutValue,
-      expiration: z.int().positive().optional(),
-      expirationTtl: z.int().min(KV_MIN_EXPIRATION_TTL_S).optional(),
+      expiration: z.int().positive().max(KV_MAX_EXPIRATION_S).optional(),
+      expirationTtl: z.int().min(KV_MIN_EXPIRATION_TTL_S).max(KV_MAX_EXPIRATION_S).optional(),
       metadata: KvMetadata.optional(),
     }),
     output: z.void(),
@@ -86,7 +88,13 @@ export const kv = {
   list: {
     input: z.object({
       binding: KvBinding,
-      prefix: z.string().optional(),
+      prefix: z
+        .string()
+        .refine(
+          (prefix) => utf8Bytes(prefix) <= KV_MAX_LIST_PREFIX_BYTES,
+          limit(`a KV list prefix is over ${KV_MAX_LIST_PREFIX_BYTES} bytes`),
+        )
+        .optional(),
       limit: z.int().min(1).max(KV_MAX_LIST_LIMIT).optional(),
       cursor: z.string().optional(),
     }),

@@ -8,6 +8,7 @@ import {
   R2_MAX_KEY_BYTES,
   R2_MAX_LIST_LIMIT,
   R2_MAX_MULTIPART_PARTS,
+  R2_MIN_RANGE_BYTES,
 } from '../limits.ts';
 import { Bytes, bodyBytes, limit, utf8Bytes } from './common.ts';
 
@@ -59,11 +60,17 @@ export const R2Conditional = z.object({
   secondsGranularity: z.boolean().optional(),
 });
 
-/** `R2Range`: `{ offset, length? }`, `{ offset?, length }` or `{ suffix }` (the last n bytes). */
+/** A range's `length` or `suffix`: R2 reads at least one byte. */
+const RangeBytes = z.int().min(R2_MIN_RANGE_BYTES, `R2 reads a range of at least ${R2_MIN_RANGE_BYTES} byte`);
+
+/**
+ * `R2Range`: `{ offset, length? }`, `{ offset?, length }` or `{ suffix }` (the last n bytes). One that
+ * starts past the object's end is `RANGE_NOT_SATISFIABLE` (only R2 knows the size).
+ */
 export const R2Range = z.union([
-  z.strictObject({ offset: z.int().nonnegative(), length: z.int().nonnegative().optional() }),
-  z.strictObject({ offset: z.int().nonnegative().optional(), length: z.int().nonnegative() }),
-  z.strictObject({ suffix: z.int().nonnegative() }),
+  z.strictObject({ offset: z.int().nonnegative(), length: RangeBytes.optional() }),
+  z.strictObject({ offset: z.int().nonnegative().optional(), length: RangeBytes }),
+  z.strictObject({ suffix: RangeBytes }),
 ]);
 
 /** `R2Object`: an object's metadata. Checksums are hex strings, as the binding's `toJSON()` gives. */

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { expect, it } from 'vitest';
+import { CONTAINER_API_MAX_BODY_BYTES } from '../../shared/limits.ts';
 
 /**
  * The users API's behaviour, as the original app had it, checked over real HTTP through the Worker:
@@ -41,6 +42,14 @@ export function usersApiBehaviour(base: () => URL): void {
     const notJson = await fetch(api('/api/users'), { method: 'POST', body: '{' });
     expect(notJson.status).toBe(400);
     expect((await list()).map((u) => u.email)).not.toContain('not-an-address');
+  });
+
+  it(`answers a body over ${CONTAINER_API_MAX_BODY_BYTES} bytes with 413 and a JSON error, storing nothing`, async () => {
+    const address = email();
+    const over = await post({ email: address, name: 'x'.repeat(CONTAINER_API_MAX_BODY_BYTES) });
+    expect(over.status).toBe(413);
+    expect(await over.json()).toEqual({ error: `the body is over ${CONTAINER_API_MAX_BODY_BYTES} bytes` });
+    expect((await list()).map((u) => u.email)).not.toContain(address);
   });
 
   it('answers 409 with a clear message for a duplicate email, keeping the first user', async () => {

@@ -1,6 +1,6 @@
 import { env } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
-import { D1_MAX_BOUND_PARAMS, D1_MAX_SQL_BYTES } from '../../shared/index.ts';
+import { D1_MAX_BATCH_STATEMENTS, D1_MAX_BOUND_PARAMS, D1_MAX_SQL_BYTES } from '../../shared/index.ts';
 import { expectGatewayError, gateway, randomBytes, unique } from './helpers.ts';
 
 /** A table of its own for one test: storage is shared by the tests of a file. */
@@ -243,6 +243,25 @@ describe('db.batch', () => {
       /statements\.1\.sql/,
     );
     expect(await env.DB.prepare(`SELECT count(*) AS n FROM ${table}`).first('n')).toBe(0);
+  });
+
+  it(`refuses a batch of ${D1_MAX_BATCH_STATEMENTS + 1} statements with LIMIT_EXCEEDED, running none, and runs ${D1_MAX_BATCH_STATEMENTS}`, async () => {
+    const table = await freshTable();
+    const insert = { sql: `INSERT INTO ${table} (name) VALUES (?)`, params: ['x'] };
+    const statements = (count: number) =>
+      Array.from({ length: count }, (_, i) => ({ ...insert, params: [`row ${i}`] }));
+    const refused = await expectGatewayError(
+      gateway.db.batch.mutate({ statements: statements(D1_MAX_BATCH_STATEMENTS + 1) }),
+      'LIMIT_EXCEEDED',
+      /statements: a batch holds at most 1000 statements/,
+    );
+    expect(refused.data?.httpStatus).toBe(413);
+    expect(await env.DB.prepare(`SELECT count(*) AS n FROM ${table}`).first('n')).toBe(0);
+    const results = await gateway.db.batch.mutate({ statements: statements(D1_MAX_BATCH_STATEMENTS) });
+    expect(results).toHaveLength(D1_MAX_BATCH_STATEMENTS);
+    expect(await env.DB.prepare(`SELECT count(*) AS n FROM ${table}`).first('n')).toBe(
+      D1_MAX_BATCH_STATEMENTS,
+    );
   });
 });
 

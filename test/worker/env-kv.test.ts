@@ -1,6 +1,7 @@
 import { env } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
 import { createGatewayEnv, GatewayBindingError } from '../../shared/env/index.ts';
+import { INLINE_BODY_MAX_BYTES } from '../../shared/index.ts';
 import { failure, GATEWAY_URL, gatewayFetch, randomBytes, unique } from './helpers.ts';
 
 // env.KV through the gateway against env.KV itself: the same calls, the same results and errors.
@@ -114,6 +115,31 @@ describe('env.KV.get through the gateway', () => {
     const ours = await failure(() => gw.KV.get(key));
     expect(ours).toBeInstanceOf(GatewayBindingError);
     expect(ours).toMatchObject({ gatewayCode: 'LIMIT_EXCEEDED' });
+  });
+});
+
+describe('env.KV reads of values too large to travel inline', () => {
+  it('reads a value over the inline threshold as text and JSON, with its metadata, as the binding does', async () => {
+    const key = unique('large');
+    // 3 MiB: the gateway refuses it inline (LIMIT_EXCEEDED); env.KV reads it through kv.getStream.
+    const value = JSON.stringify({ text: 'é'.repeat(INLINE_BODY_MAX_BYTES * 1.5) });
+    await env.KV.put(key, value, { metadata: { large: true } });
+    expect(await gw.KV.get(key)).toBe(value);
+    expect(await gw.KV.get(key, 'json')).toEqual(JSON.parse(value));
+    expect(await gw.KV.getWithMetadata(key, 'json')).toEqual(await env.KV.getWithMetadata(key, 'json'));
+    expect((await gw.KV.getWithMetadata(key)).metadata).toEqual({ large: true });
+    const missing = unique('missing');
+    expect(await gw.KV.get([key, missing])).toEqual(await env.KV.get([key, missing]));
+  });
+
+  it('reads many values in one tick although together they pass the answer budget of one request', async () => {
+    const keys = [unique('each'), unique('each'), unique('each'), unique('each')];
+    // Each is under the inline threshold, and JSON escapes it to 6 MiB: two fit in one answer.
+    const values = keys.map((_, i) => `${i}${'\u0001'.repeat(INLINE_BODY_MAX_BYTES - 1)}`);
+    for (const [i, key] of keys.entries()) await env.KV.put(key, values[i] as string);
+    expect(await Promise.all(keys.map((key) => gw.KV.get(key)))).toEqual(values);
+    const many = await gw.KV.getWithMetadata(keys, 'text');
+    expect([...many.values()].map((read) => read?.value)).toEqual(values);
   });
 });
 

@@ -1,6 +1,6 @@
 import { env } from 'cloudflare:test';
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { transformer } from '../../shared/index.ts';
 import { isReadOnlySql } from '../../shared/sql.ts';
 import { GATEWAY_URL, gateway, gatewayFetch } from './helpers.ts';
@@ -145,19 +145,35 @@ const onlyIf = fc.record(
   { etagMatches: fc.string(), etagDoesNotMatch: fc.string(), uploadedBefore: date, uploadedAfter: date },
   { requiredKeys: [] },
 );
+// Objects that exist, so that a range reaches R2's own checks (a missing key is null before any):
+// ranges of 0 bytes, and ones that start at or past the end, are what R2 refuses.
+const RANGE_KEYS = { 'fuzz/range-empty': '', 'fuzz/range-5': 'hello' };
+beforeAll(async () => {
+  for (const [name, body] of Object.entries(RANGE_KEYS)) await env.BUCKET.put(name, body);
+});
+const rangeKey = fc.oneof({ weight: 3, arbitrary: fc.constantFrom(...Object.keys(RANGE_KEYS)) }, key);
+const rangeBytes = fc.oneof(fc.integer({ min: -1, max: 8 }), fc.constantFrom(0, 5, 6, 2 ** 31));
 const range = fc.oneof(
-  fc.record(
-    { offset: fc.integer({ min: -1, max: 64 }), length: fc.integer({ min: -1, max: 64 }) },
-    { requiredKeys: [] },
-  ),
-  fc.record({ suffix: fc.integer({ min: -1, max: 64 }) }),
+  fc.record({ offset: rangeBytes, length: rangeBytes }, { requiredKeys: [] }),
+  fc.record({ suffix: rangeBytes }),
+);
+// KV reads and writes take seconds as 32-bit integers; list prefixes are key-sized.
+const seconds = fc.oneof(
+  fc.integer({ min: -1, max: 100_000 }),
+  fc.constantFrom(2 ** 31 - 1, 2 ** 31, 2 ** 32, Number.MAX_SAFE_INTEGER),
+  fc.integer({ min: 0, max: 2 ** 40 }),
 );
 const kvRead = {
   key,
   type: fc.constantFrom('text', 'json', 'bytes', 'stream'),
-  cacheTtl: fc.integer({ min: -1, max: 90 }),
+  cacheTtl: seconds,
 };
-const list = { prefix: fc.string(), limit: fc.integer({ min: -1, max: 1200 }), cursor: fc.string() };
+const prefix = fc.oneof(
+  { weight: 3, arbitrary: fc.string() },
+  fc.string({ minLength: 500, maxLength: 600 }),
+  fc.constantFrom('p'.repeat(512), 'p'.repeat(513), '€'.repeat(171)),
+);
+const list = { prefix, limit: fc.integer({ min: -1, max: 1200 }), cursor: fc.string() };
 
 const SHAPES: Record<string, Record<string, fc.Arbitrary<unknown>>> = {
   'db.query': { sql, params, binding: fc.constantFrom('DB', 'NOPE') },
@@ -177,13 +193,13 @@ const SHAPES: Record<string, Record<string, fc.Arbitrary<unknown>>> = {
   'kv.put': {
     key,
     value: fc.oneof(fc.string(), fc.uint8Array(), fc.jsonValue({ maxDepth: 3 })),
-    expiration: fc.integer(),
-    expirationTtl: fc.integer({ min: 0, max: 100_000 }),
+    expiration: fc.oneof(fc.integer(), seconds),
+    expirationTtl: seconds,
     metadata: fc.jsonValue({ maxDepth: 2 }),
   },
   'kv.delete': { key },
   'kv.list': list,
-  'r2.get': { key, range, onlyIf },
+  'r2.get': { key: rangeKey, range, onlyIf },
   'r2.head': { key },
   'r2.put': {
     key,
@@ -192,8 +208,14 @@ const SHAPES: Record<string, Record<string, fc.Arbitrary<unknown>>> = {
     customMetadata: fc.dictionary(fc.string(), fc.string(), { maxKeys: 3 }),
     onlyIf,
     md5: fc.oneof(fc.string(), fc.constant('0123456789abcdef0123456789abcdef')),
+    sha256: fc.oneof(fc.string(), fc.constant('0123456789abcdef'.repeat(4))),
   },
-  'r2.delete': { keys: fc.oneof(key, fc.array(key, { maxLength: 5 })) },
+  'r2.delete': {
+    keys: fc.oneof(
+      { weight: 3, arbitrary: fc.oneof(key, fc.array(key, { maxLength: 5 })) },
+      fc.constant(Array.from({ length: 1001 }, (_, i) => `fuzz/many-${i}`)),
+    ),
+  },
   'r2.list': {
     ...list,
     delimiter: fc.string(),

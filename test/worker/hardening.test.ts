@@ -100,6 +100,68 @@ describe('guards before parsing', () => {
   });
 });
 
+describe('methods and bodies tRPC would answer in its own words', () => {
+  it.each(['HEAD', 'GET', 'OPTIONS', 'PUT', 'DELETE'])(
+    'refuses %s with 405 METHOD_NOT_ALLOWED in the gateway shape, allowing POST',
+    async (method) => {
+      const response = await gatewayFetch(`${GATEWAY_URL}/gateway.info`, { method });
+      expect(response.status).toBe(405);
+      expect(response.headers.get('allow')).toBe('POST');
+      expect(response.headers.get(REQUEST_ID_HEADER)).toBeTypeOf('string');
+      const text = await response.text();
+      if (method === 'HEAD') return expect(text).toBe('');
+      const { error } = JSON.parse(text) as ErrorItem;
+      expect(error.json.data).toMatchObject({ gatewayCode: 'METHOD_NOT_ALLOWED', httpStatus: 405 });
+      expect(error.json.message).toBe('the gateway answers POST only');
+    },
+  );
+
+  it.each([
+    ['a string as the values tree', { values: 'x' }],
+    ['a string deep in the values tree', { values: { key: 'x' } }],
+    ['an unknown transformation', { values: { key: [['map', {}]] } }],
+    ['an unknown custom type', { values: { key: [['custom', 'nope']] } }],
+    ['an unknown class', { values: { key: [['class', 'X']] } }],
+    ['bytes that are not base64', { values: { value: [['custom', 'bytes']] } }],
+    ['equalities that are not paths', { referentialEqualities: ['x'] }],
+    ['a field superjson does not have', { values: {}, extra: 1 }],
+    ['a number', 5],
+  ])('answers malformed transformer metadata (%s) with BAD_INPUT in the contract words', async (_, meta) => {
+    const key = unique('meta');
+    const { status, error } = await post(JSON.stringify({ 0: { json: { key, value: 'v!' }, meta } }));
+    expect(status).toBe(400);
+    expect(error?.data.gatewayCode).toBe('BAD_INPUT');
+    expect(error?.message).toMatch(/^the input's "meta" is not superjson metadata the gateway reads/);
+    expect(await env.KV.get(key)).toBeNull();
+    await serviceWorks();
+  });
+
+  it('answers a body that is not JSON with BAD_INPUT, never the parser message', async () => {
+    for (const body of ['{', '{"0":{"json":}}', 'nope']) {
+      const { status, error } = await post(body);
+      expect(status, body).toBe(400);
+      expect(error?.data.gatewayCode, body).toBe('BAD_INPUT');
+      expect(error?.message, body).toBe('the request body is not JSON');
+    }
+  });
+
+  it('still reads well-formed metadata: bytes, bigints, undefined', async () => {
+    const key = unique('meta-ok');
+    const { status } = await post(
+      JSON.stringify({
+        0: {
+          json: { key, value: 'AAEC', expirationTtl: 'x' },
+          meta: { values: { value: [['custom', 'bytes']], expirationTtl: ['undefined'] }, v: 1 },
+        },
+      }),
+    );
+    expect(status).toBe(200);
+    expect(new Uint8Array((await env.KV.get(key, 'arrayBuffer')) as ArrayBuffer)).toEqual(
+      new Uint8Array([0, 1, 2]),
+    );
+  });
+});
+
 describe('request ids and log lines', () => {
   it('echoes the caller request id, or makes one', async () => {
     const headers = { 'content-type': 'application/json', [REQUEST_ID_HEADER]: 'req-123' };

@@ -1,7 +1,14 @@
 import { env } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
-import { INLINE_BODY_MAX_BYTES, KV_MAX_KEY_BYTES, KV_MAX_METADATA_BYTES } from '../../shared/index.ts';
-import { expectGatewayError, gateway, randomBytes, unique } from './helpers.ts';
+import {
+  GATEWAY_MAX_ANSWER_INLINE_BYTES,
+  INLINE_BODY_MAX_BYTES,
+  KV_MAX_EXPIRATION_S,
+  KV_MAX_KEY_BYTES,
+  KV_MAX_LIST_PREFIX_BYTES,
+  KV_MAX_METADATA_BYTES,
+} from '../../shared/index.ts';
+import { expectGatewayError, gateway, randomBytes, rawBatch, unique } from './helpers.ts';
 
 describe('kv.get and kv.getWithMetadata', () => {
   it('returns null for a missing key, with every type', async () => {
@@ -116,5 +123,88 @@ describe('kv.delete and kv.list', () => {
 
   it('refuses a list limit over 1,000 with LIMIT_EXCEEDED', async () => {
     await expectGatewayError(gateway.kv.list.query({ limit: 1001 }), 'LIMIT_EXCEEDED');
+  });
+});
+
+describe('the bounds of KV reads and options', () => {
+  it(`refuses to read a value over ${INLINE_BODY_MAX_BYTES} bytes inline with LIMIT_EXCEEDED, naming kv.getStream`, async () => {
+    const key = unique('big');
+    // 5 MiB: 25 such reads in one request made a 131 MB answer.
+    await env.KV.put(key, 'x'.repeat(5 * INLINE_BODY_MAX_BYTES), { metadata: { m: 1 } });
+    for (const type of ['text', 'json', 'bytes'] as const) {
+      const refused = await expectGatewayError(
+        gateway.kv.get.query({ key, type }),
+        'LIMIT_EXCEEDED',
+        /kv\.getStream/,
+      );
+      expect(refused.data?.httpStatus).toBe(413);
+      await expectGatewayError(
+        gateway.kv.getWithMetadata.query({ key, type }),
+        'LIMIT_EXCEEDED',
+        /kv\.getStream/,
+      );
+    }
+    // One byte over is refused; exactly the threshold reads, as text and as JSON.
+    await env.KV.put(key, 'x'.repeat(INLINE_BODY_MAX_BYTES + 1));
+    await expectGatewayError(gateway.kv.get.query({ key }), 'LIMIT_EXCEEDED');
+    const exact = JSON.stringify('y'.repeat(INLINE_BODY_MAX_BYTES - 2));
+    await env.KV.put(key, exact, { metadata: { m: 2 } });
+    expect(await gateway.kv.get.query({ key })).toBe(exact);
+    expect(await gateway.kv.getWithMetadata.query({ key, type: 'json' })).toEqual({
+      value: JSON.parse(exact),
+      metadata: { m: 2 },
+    });
+  });
+
+  it(`answers a batch of inline reads with at most ${GATEWAY_MAX_ANSWER_INLINE_BYTES} bytes of values, refusing the rest with LIMIT_EXCEEDED`, async () => {
+    const key = unique('escaped');
+    // Under the inline limit as stored, but JSON escapes each \u0001 to six bytes: 6 MiB a read.
+    await env.KV.put(key, '\u0001'.repeat(INLINE_BODY_MAX_BYTES));
+    const calls = 5;
+    const response = await rawBatch(
+      Array.from({ length: calls }, () => 'kv.get'),
+      Array.from({ length: calls }, () => ({ key })),
+    );
+    const text = await response.text();
+    expect(text.length).toBeLessThanOrEqual(GATEWAY_MAX_ANSWER_INLINE_BYTES + 64 * 1024);
+    const items = JSON.parse(text) as {
+      result?: unknown;
+      error?: { json: { data: { gatewayCode: string } } };
+    }[];
+    const codes = items.map((item) => item.error?.json.data.gatewayCode ?? 'OK');
+    expect(codes.filter((code) => code === 'OK')).toHaveLength(2);
+    expect(codes.filter((code) => code === 'LIMIT_EXCEEDED')).toHaveLength(calls - 2);
+  });
+
+  it(`refuses a list prefix over ${KV_MAX_LIST_PREFIX_BYTES} bytes with LIMIT_EXCEEDED, not INTERNAL`, async () => {
+    await expectGatewayError(
+      gateway.kv.list.query({ prefix: 'p'.repeat(KV_MAX_LIST_PREFIX_BYTES + 1) }),
+      'LIMIT_EXCEEDED',
+      /prefix/,
+    );
+    // UTF-8 bytes, as for keys: 171 × 3 = 513.
+    await expectGatewayError(gateway.kv.list.query({ prefix: '€'.repeat(171) }), 'LIMIT_EXCEEDED');
+    const page = await gateway.kv.list.query({ prefix: 'p'.repeat(KV_MAX_LIST_PREFIX_BYTES) });
+    expect(page).toEqual({ keys: [], list_complete: true });
+  });
+
+  it(`refuses an expiration, expirationTtl or cacheTtl over ${KV_MAX_EXPIRATION_S} s with LIMIT_EXCEEDED, storing nothing`, async () => {
+    const key = unique('expiry');
+    const over = KV_MAX_EXPIRATION_S + 1;
+    await expectGatewayError(
+      gateway.kv.put.mutate({ key, value: 'v', expiration: over }),
+      'LIMIT_EXCEEDED',
+      /expiration/,
+    );
+    await expectGatewayError(
+      gateway.kv.put.mutate({ key, value: 'v', expirationTtl: over }),
+      'LIMIT_EXCEEDED',
+      /expirationTtl/,
+    );
+    await expectGatewayError(gateway.kv.get.query({ key, cacheTtl: over }), 'LIMIT_EXCEEDED', /cacheTtl/);
+    expect(await env.KV.get(key)).toBeNull();
+    // The largest the binding takes is stored.
+    await gateway.kv.put.mutate({ key, value: 'v', expiration: KV_MAX_EXPIRATION_S });
+    expect(await env.KV.get(key)).toBe('v');
   });
 });

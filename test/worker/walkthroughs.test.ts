@@ -120,6 +120,7 @@ function contextFor(signal: AbortSignal, resHeaders = new Headers()): GatewayCon
     resHeaders,
     batchedReads: 0,
     readBatches: new Map(),
+    answer: { inlineBytes: 0 },
     requestId: crypto.randomUUID(),
     policy: allowAll,
     log: () => {},

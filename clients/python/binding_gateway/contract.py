@@ -12,10 +12,10 @@ from datetime import datetime
 from typing import Any, Final, Literal, NotRequired, TypedDict, cast
 
 #: The contract's version; sent as `x-gateway-contract`, a gateway on another version refuses the call.
-CONTRACT_VERSION: Final = "363224b08b76e8f1"
+CONTRACT_VERSION: Final = "e65fcc0b8ec5dadd"
 
 #: Every code a gateway error carries in `error.json.data.gatewayCode`.
-GatewayCode = Literal["BAD_INPUT", "SQL_ERROR", "READ_ONLY", "CONSTRAINT", "NOT_FOUND", "METHOD_NOT_ALLOWED", "UNSUPPORTED_MEDIA_TYPE", "PRECONDITION_FAILED", "LIMIT_EXCEEDED", "RATE_LIMITED", "UNAVAILABLE", "OVERLOADED", "TIMEOUT", "UNAUTHORIZED", "FORBIDDEN", "IDEMPOTENCY_MISMATCH", "RESULT_PENDING", "ALREADY_APPLIED", "VERSION_MISMATCH", "CANCELLED", "INTERNAL"]
+GatewayCode = Literal["BAD_INPUT", "SQL_ERROR", "READ_ONLY", "CONSTRAINT", "NOT_FOUND", "METHOD_NOT_ALLOWED", "UNSUPPORTED_MEDIA_TYPE", "PRECONDITION_FAILED", "RANGE_NOT_SATISFIABLE", "LIMIT_EXCEEDED", "RATE_LIMITED", "UNAVAILABLE", "OVERLOADED", "TIMEOUT", "UNAUTHORIZED", "FORBIDDEN", "IDEMPOTENCY_MISMATCH", "RESULT_PENDING", "ALREADY_APPLIED", "VERSION_MISMATCH", "CANCELLED", "INTERNAL"]
 
 
 class ErrorInfo(TypedDict):
@@ -33,6 +33,7 @@ GATEWAY_ERRORS: Final[dict[str, ErrorInfo]] = {
     "METHOD_NOT_ALLOWED": {"http_status": 405, "retryable": False},
     "UNSUPPORTED_MEDIA_TYPE": {"http_status": 415, "retryable": False},
     "PRECONDITION_FAILED": {"http_status": 412, "retryable": False},
+    "RANGE_NOT_SATISFIABLE": {"http_status": 400, "retryable": False},
     "LIMIT_EXCEEDED": {"http_status": 413, "retryable": False},
     "RATE_LIMITED": {"http_status": 429, "retryable": True},
     "UNAVAILABLE": {"http_status": 503, "retryable": True},
@@ -50,17 +51,22 @@ GATEWAY_ERRORS: Final[dict[str, ErrorInfo]] = {
 
 #: The platform's and the gateway's limits (shared/limits.ts), in bytes, counts, ms and s as named.
 LIMITS: Final[dict[str, int]] = {
+    "CONTAINER_API_MAX_BODY_BYTES": 1048576,
+    "D1_MAX_BATCH_STATEMENTS": 1000,
     "D1_MAX_BOUND_PARAMS": 100,
     "D1_MAX_QUERIES_PER_INVOCATION": 1000,
     "D1_MAX_QUERY_DURATION_MS": 30000,
     "D1_MAX_ROW_BYTES": 2000000,
     "D1_MAX_SQL_BYTES": 100000,
+    "GATEWAY_MAX_ANSWER_INLINE_BYTES": 16777216,
     "GATEWAY_MAX_BATCH_SIZE": 25,
     "GATEWAY_MAX_JSON_DEPTH": 64,
     "GATEWAY_MAX_REQUEST_BYTES": 16777216,
     "INLINE_BODY_MAX_BYTES": 1048576,
+    "KV_MAX_EXPIRATION_S": 2147483647,
     "KV_MAX_KEY_BYTES": 512,
     "KV_MAX_LIST_LIMIT": 1000,
+    "KV_MAX_LIST_PREFIX_BYTES": 512,
     "KV_MAX_METADATA_BYTES": 1024,
     "KV_MAX_VALUE_BYTES": 26214400,
     "KV_MIN_CACHE_TTL_S": 30,
@@ -74,6 +80,7 @@ LIMITS: Final[dict[str, int]] = {
     "R2_MAX_MULTIPART_PARTS": 10000,
     "R2_MAX_SINGLE_PUT_BYTES": 5363466240,
     "R2_MIN_MULTIPART_PART_BYTES": 5242880,
+    "R2_MIN_RANGE_BYTES": 1,
     "STREAM_FRAME_MAX_BYTES": 262144,
     "WORKER_MAX_REQUEST_BODY_BYTES": 104857600,
     "WORKER_MAX_URL_BYTES": 16384,

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVar, cast, overload
 
 from .contract import LIMITS, Json, KvBindingName, KvGetInput, KvListOutput, KvPutInput, KvPutStreamParameters
+from .errors import GatewayError
 
 if TYPE_CHECKING:
     from .client import GatewayClient
@@ -53,6 +54,20 @@ class KVNamespace:
             value = await body.aread() if result["found"] else None
             return KVValueWithMetadata(value, result["metadata"])
 
+    async def _text_read(self, key: str, cache_ttl: int | None) -> KVValueWithMetadata[str]:
+        # Text travels inline; a value the gateway will not send inline (over 1 MiB, or past the
+        # budget of one answer: LIMIT_EXCEEDED) is read again as a stream, as the TS env.KV does.
+        try:
+            read = await self.client.kv_get_with_metadata(self._input(key, "text", cache_ttl))
+            # Read as text, the value is a string (or None).
+            return KVValueWithMetadata(cast("str | None", read["value"]), read["metadata"])
+        except GatewayError as error:
+            if error.code != "LIMIT_EXCEEDED":
+                raise
+        streamed = await self._stream_read(key, cache_ttl)
+        text = None if streamed.value is None else streamed.value.decode("utf-8-sig", errors="replace")
+        return KVValueWithMetadata(text, streamed.metadata)
+
     @overload
     async def get(self, key: str, type: Literal["text"] = "text", *, cache_ttl: int | None = None) -> str | None: ...
 
@@ -70,7 +85,7 @@ class KVNamespace:
             return (await self._stream_read(key, cache_ttl)).value
         # JSON travels as text and is parsed here, so that a value that is not JSON fails as it would
         # in a Worker (a JSON error), not as the gateway's BAD_INPUT.
-        text = await self.client.kv_get(self._input(key, "text", cache_ttl))
+        text = (await self._text_read(key, cache_ttl)).value
         if text is None or type == "text":
             return text
         return json.loads(text)
@@ -96,11 +111,11 @@ class KVNamespace:
         """The value (as ``get`` gives it) and its metadata."""
         if type == "bytes":
             return await self._stream_read(key, cache_ttl)
-        read = await self.client.kv_get_with_metadata(self._input(key, "text", cache_ttl))
-        value = read["value"]
-        if value is not None and type == "json":
-            value = json.loads(value)
-        return KVValueWithMetadata(value, read["metadata"])
+        read = await self._text_read(key, cache_ttl)
+        value: Json | None = read.value
+        if read.value is not None and type == "json":
+            value = json.loads(read.value)
+        return KVValueWithMetadata(value, read.metadata)
 
     async def put(
         self,

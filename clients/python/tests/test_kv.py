@@ -90,3 +90,16 @@ async def test_the_typed_procedures_get_get_with_metadata_put_delete_and_list(
     await gateway.kv_put({"key": key, "value": "on CACHE", "binding": "CACHE"})
     assert await gateway.kv_get({"key": key, "binding": "CACHE"}) == "on CACHE"
     assert await gateway.kv_get({"key": key}) is None
+
+
+async def test_reads_text_and_json_over_the_inline_threshold_through_the_stream_call(
+    env: GatewayEnv, unique: Callable[[str], str]
+) -> None:
+    key = unique("large")
+    # 3 MiB: the gateway refuses it inline (LIMIT_EXCEEDED); env.KV reads it as a stream instead.
+    value = '{"text": "' + "é" * (3 * 1024 * 1024 // 2) + '"}'
+    await env.KV.put(key, value, metadata={"large": True})
+    assert await env.KV.get(key) == value
+    assert await env.KV.get(key, "json") == {"text": "é" * (3 * 1024 * 1024 // 2)}
+    read = await env.KV.get_with_metadata(key, "json")
+    assert (read.value, read.metadata) == ({"text": "é" * (3 * 1024 * 1024 // 2)}, {"large": True})
