@@ -23,7 +23,7 @@ import { asGatewayError, fromZodError, GatewayError } from './errors.ts';
 import { FAIR_SHARE_RETRY_AFTER_S, withinFairShare } from './fair-share.ts';
 import { scanJson } from './guards.ts';
 import { checkCallerWaits } from './idempotency.ts';
-import { toObject } from './routers/r2.ts';
+import { r2Get, toObject } from './routers/r2.ts';
 
 /** What a stream call needs of the request's context. */
 export type StreamContext = Pick<
@@ -233,7 +233,7 @@ async function run(
     case 'r2.getStream': {
       const { binding, key, ...options } = streams[call].input.parse(input);
       await rest.cancel();
-      const object = await r2Binding(ctx.env, binding).get(key, options);
+      const object = await r2Get(r2Binding(ctx.env, binding), key, options);
       if (object === null) return answer({ object: null });
       return 'body' in object
         ? answer({ object: toObject(object), body: true }, object.body)

@@ -48,9 +48,10 @@ function startsPastEnd(range: R2Range, size: number): boolean {
 /**
  * `BUCKET.get`, answering alike locally and deployed: a range that starts at the object's end is
  * unsatisfiable (R2's 10039, as one past the end is, and as `{ offset: size }` is locally too), but
- * local R2 (miniflare) fails inside on one with a `length` ("Unspecified error (0)").
+ * local R2 (miniflare) fails inside on one with a `length` ("Unspecified error (0)"). The stream
+ * call (`r2.getStream`, streams.ts) reads through it too.
  */
-async function get(bucket: R2Bucket, key: string, options: R2GetOptions) {
+export async function r2Get(bucket: R2Bucket, key: string, options: R2GetOptions) {
   try {
     return await bucket.get(key, options);
   } catch (error) {
@@ -72,7 +73,7 @@ export const r2Router = router({
     .output(r2.get.output)
     .query(async ({ input, ctx }) => {
       const { binding, key, ...options } = input;
-      const object = await get(r2Binding(ctx.env, binding), key, options);
+      const object = await r2Get(r2Binding(ctx.env, binding), key, options);
       if (object === null) return null;
       if (!('body' in object)) return toObject(object);
       const length = bodyLength(object);
