@@ -9,7 +9,8 @@ import {
 } from '../shared/index.ts';
 import {
   encodeFrame,
-  readFrame,
+  type FrameHead,
+  readFrameHead,
   type StreamCall,
   StreamFrameError,
   streams,
@@ -42,26 +43,43 @@ export function streamCallOf(pathname: string, endpoint: string): StreamCall | u
   return Object.hasOwn(streams, name) ? (name as StreamCall) : undefined;
 }
 
-/** The call's parameters: the body's first line (`readFrame`), and the rest of the body after it. */
-async function decodeInput(
-  request: Request,
-): Promise<{ input: unknown; frameBytes: number; rest: ReadableStream<Uint8Array> }> {
-  if (request.body === null) {
+/**
+ * The bytes after the parameters' line: those that came with its last chunk, then the rest of the
+ * request's body, still locked to the reader that read the line (`readFrameHead`).
+ */
+interface Rest {
+  leftover: Uint8Array;
+  reader: ReadableStreamDefaultReader<Uint8Array>;
+  body: ReadableStream<Uint8Array>;
+  ended: boolean;
+}
+
+function cancelRest(rest: Rest): Promise<void> {
+  return rest.reader.cancel().catch(() => {});
+}
+
+/** The call's parameters: the body's first line (`readFrameHead`), and the rest of the body after it. */
+async function decodeInput(request: Request): Promise<{ input: unknown; frameBytes: number; rest: Rest }> {
+  const body = request.body;
+  if (body === null) {
     throw new GatewayError('BAD_INPUT', "a stream call's body starts with its parameters, a line of JSON");
   }
-  let frame: Awaited<ReturnType<typeof readFrame>>;
+  const reader = body.getReader();
+  let head: FrameHead;
   try {
-    frame = await readFrame(request.body, STREAM_FRAME_MAX_BYTES);
+    head = await readFrameHead(reader, STREAM_FRAME_MAX_BYTES);
   } catch (error) {
+    reader.cancel(error).catch(() => {});
     if (!(error instanceof StreamFrameError)) throw error;
     throw new GatewayError(error.reason === 'too-long' ? 'LIMIT_EXCEEDED' : 'BAD_INPUT', error.message);
   }
+  const rest = { leftover: head.leftover, reader, body, ended: head.ended };
   try {
-    const refusal = scanJson(frame.text);
+    const refusal = scanJson(head.text);
     if (refusal) throw refusal;
-    return { input: transformer.deserialize(JSON.parse(frame.text)), ...frame };
+    return { input: transformer.deserialize(JSON.parse(head.text)), frameBytes: head.frameBytes, rest };
   } catch (error) {
-    await frame.rest.cancel().catch(() => {});
+    await cancelRest(rest);
     if (error instanceof GatewayError) throw error;
     throw new GatewayError('BAD_INPUT', "a stream call's first line is not the transformer's JSON");
   }
@@ -115,80 +133,114 @@ function wrongLength(length: number, received: number, more: boolean): GatewayEr
 }
 
 /**
+ * How much a streamed write reads at a time. A request's body comes in chunks of a few KiB, and each
+ * chunk that passes through JavaScript costs the Worker's CPU: reading at least this much at once
+ * (workerd's `readAtLeast`) keeps a 1 GiB put to ~1,000 turns of the loop in `pumpExact`.
+ */
+const PUMP_CHUNK_BYTES = 1024 * 1024;
+
+/**
+ * The rest of the body in chunks: through a BYOB reader reading at least `PUMP_CHUNK_BYTES` at a
+ * time where the body is workerd's own stream (one that came over HTTP), else as its chunks come.
+ * `length` is the bytes the caller declared.
+ */
+async function* chunksOf(rest: Rest, length: number): AsyncGenerator<Uint8Array> {
+  // Reads are sized to what is still expected and one byte more, so a body that goes on is seen.
+  let expected = length + 1;
+  if (rest.leftover.byteLength > 0) {
+    expected -= rest.leftover.byteLength;
+    yield rest.leftover;
+  }
+  if (rest.ended) return;
+  rest.reader.releaseLock();
+  let byob: ReadableStreamBYOBReader | undefined;
+  try {
+    byob = rest.body.getReader({ mode: 'byob' });
+  } catch {
+    // A stream made in JavaScript (a test's, a transport's) has no BYOB reader.
+    rest.reader = rest.body.getReader();
+  }
+  try {
+    for (;;) {
+      const size = Math.max(1, Math.min(PUMP_CHUNK_BYTES, expected));
+      const next = byob ? await byob.readAtLeast(size, new Uint8Array(size)) : await rest.reader.read();
+      if (next.done) return;
+      if (next.value === undefined || next.value.byteLength === 0) continue;
+      expected -= next.value.byteLength;
+      yield next.value;
+    }
+  } finally {
+    // Stopped early (a wrong length, an error): the caller's body is not read further.
+    (byob ?? rest.reader).cancel().catch(() => {});
+  }
+}
+
+/**
  * The whole body, checked to be exactly `length` bytes, before anything is stored. For KV (values
  * up to 25 MiB): miniflare's KV stores what a stream gave it before the stream failed (measured: a
  * put of a FixedLengthStream that errored after 3 of 20 bytes left "abc"), so a KV value is never
  * handed over as a stream. An R2 body of no bytes goes this way too: R2 has nothing to wait for.
  */
-async function exactBytes(body: ReadableStream<Uint8Array>, length: number): Promise<Uint8Array> {
+async function exactBytes(rest: Rest, length: number): Promise<Uint8Array> {
   const bytes = new Uint8Array(length);
   let received = 0;
-  const reader = body.getReader();
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    if (received + value.byteLength > length) {
-      await reader.cancel().catch(() => {});
-      throw wrongLength(length, received + value.byteLength, true);
-    }
-    bytes.set(value, received);
-    received += value.byteLength;
+  for await (const chunk of chunksOf(rest, length)) {
+    if (received + chunk.byteLength > length) throw wrongLength(length, received + chunk.byteLength, true);
+    bytes.set(chunk, received);
+    received += chunk.byteLength;
   }
   if (received !== length) throw wrongLength(length, received, false);
   return bytes;
 }
 
 /**
- * The body as a stream of exactly `length` bytes for R2, which stores a body of a known length as
- * it arrives and commits once it has read `length` bytes (measured in miniflare: a put of a
- * FixedLengthStream(3) fed "abc" then more stored "abc"). So the stream errors on a short or long
- * body, and the chunk that completes the length is held back until the body has ended: R2 never
- * has all the bytes of a body that goes on, the error reaches it first, and its put fails with the
- * old object in place. `failure()` is the mismatch, if there was one.
+ * Writes exactly `length` bytes of the body to `writable`, for R2, which stores a body of a known
+ * length as it arrives and commits once it has read `length` bytes (measured in miniflare: a put of
+ * a FixedLengthStream(3) fed "abc" then more stored "abc"). So a short or long body aborts the
+ * writable, and the chunk that completes the length is held back until the body has ended: R2
+ * never has all the bytes of a body that goes on, the error reaches it first, and its put fails with
+ * the old object in place. `found.mismatch` is the mismatch, if there was one.
  */
-function exactStream(body: ReadableStream<Uint8Array>, length: number) {
+async function pumpExact(
+  rest: Rest,
+  length: number,
+  writable: WritableStream<Uint8Array>,
+  found: { mismatch?: GatewayError },
+): Promise<void> {
+  const writer = writable.getWriter();
   let received = 0;
   let held: Uint8Array | undefined;
-  let mismatch: GatewayError | undefined;
-  const check = new TransformStream<Uint8Array, Uint8Array>({
-    transform(chunk, controller) {
-      if (chunk.byteLength === 0) return;
+  try {
+    for await (const chunk of chunksOf(rest, length)) {
       received += chunk.byteLength;
-      if (received > length) {
-        mismatch = wrongLength(length, received, true);
-        throw mismatch;
-      }
-      if (held !== undefined) controller.enqueue(held);
+      if (received > length) throw wrongLength(length, received, true);
+      if (held !== undefined) await writer.write(held);
       held = chunk;
-    },
-    flush(controller) {
-      if (received !== length) {
-        mismatch = wrongLength(length, received, false);
-        throw mismatch;
-      }
-      if (held !== undefined) controller.enqueue(held);
-    },
-  });
-  const sized = new FixedLengthStream(length);
-  body
-    .pipeThrough(check)
-    .pipeTo(sized.writable)
-    .catch(() => {});
-  return { stream: sized.readable, failure: () => mismatch };
+    }
+    if (received !== length) throw wrongLength(length, received, false);
+    if (held !== undefined) await writer.write(held);
+    await writer.close();
+  } catch (error) {
+    // Known before R2 hears of it: the put's failure is then answered as the mismatch.
+    if (error instanceof GatewayError) found.mismatch = error;
+    await writer.abort(error).catch(() => {});
+  }
 }
 
 /** Stores a streamed R2 body (a put or a part): a wrong length is BAD_INPUT, and nothing is stored. */
 async function storeR2<T>(
-  body: ReadableStream<Uint8Array>,
+  rest: Rest,
   length: number,
   store: (value: ReadableStream<Uint8Array> | Uint8Array) => Promise<T>,
 ): Promise<T> {
-  if (length === 0) return store(await exactBytes(body, 0));
-  const { stream, failure } = exactStream(body, length);
+  if (length === 0) return store(await exactBytes(rest, 0));
+  const sized = new FixedLengthStream(length);
+  const found: { mismatch?: GatewayError } = {};
+  pumpExact(rest, length, sized.writable, found).catch(() => {});
   try {
-    return await store(stream);
+    return await store(sized.readable);
   } catch (error) {
-    throw failure() ?? error;
+    throw found.mismatch ?? error;
   }
 }
 
@@ -232,7 +284,7 @@ async function run(
   switch (call) {
     case 'r2.getStream': {
       const { binding, key, ...options } = streams[call].input.parse(input);
-      await rest.cancel();
+      await cancelRest(rest);
       const object = await r2Get(r2Binding(ctx.env, binding), key, options);
       if (object === null) return answer({ object: null });
       return 'body' in object
@@ -256,7 +308,7 @@ async function run(
     }
     case 'kv.getStream': {
       const { binding, key, cacheTtl } = streams[call].input.parse(input);
-      await rest.cancel();
+      await cancelRest(rest);
       const read = await kvBinding(ctx.env, binding).getWithMetadata(key, {
         type: 'stream',
         ...(cacheTtl === undefined ? {} : { cacheTtl }),
@@ -297,7 +349,7 @@ export async function handleStreamCall(
     const decoded = await decodeInput(request);
     const verdict = ctx.policy({ caller: ctx.caller, path: call, input: decoded.input });
     if (verdict !== true) {
-      await decoded.rest.cancel().catch(() => {});
+      await cancelRest(decoded.rest);
       throw new GatewayError('FORBIDDEN', verdict);
     }
     return await withinFairShare(ctx, () => run(call, decoded, request, ctx));

@@ -63,76 +63,104 @@ export class StreamFrameError extends Error {
   }
 }
 
+/** A body's first line, read: its text, its size in bytes with the line feed, and the bytes after it read with it. */
+export interface FrameHead {
+  text: string;
+  frameBytes: number;
+  /** The bytes that came in the line's last chunk after its line feed (perhaps none). */
+  leftover: Uint8Array;
+  /** Whether the body ended with the line. */
+  ended: boolean;
+}
+
 /**
- * Reads a body's first line (at most `maxBytes`, its line feed not counted; a body without a line
- * feed is all line): its text, its size in bytes with the line feed, and the rest of the body as a
- * stream that passes the source's chunks on as they come (cancelling it cancels the source).
- * Throws `StreamFrameError`.
+ * Reads a body's first line from `reader` (at most `maxBytes`, its line feed not counted; a body
+ * without a line feed is all line), leaving the reader where the line's last chunk ended. Throws
+ * `StreamFrameError`; the caller still holds the reader either way.
+ */
+export async function readFrameHead(
+  reader: ReadableStreamDefaultReader<Uint8Array>,
+  maxBytes: number,
+): Promise<FrameHead> {
+  const parts: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const read = await reader.read();
+    if (read.done && size === 0)
+      throw new StreamFrameError('ended', 'the body is empty: it has no first line');
+    // A body without a line feed is all line, and nothing follows it.
+    const value = read.done ? new Uint8Array([FRAME_END]) : read.value;
+    const end = value.indexOf(FRAME_END);
+    const take = end === -1 ? value.byteLength : end;
+    if (size + take > maxBytes) {
+      throw new StreamFrameError('too-long', `the first line of a stream call is over ${maxBytes} bytes`);
+    }
+    parts.push(value.subarray(0, take));
+    size += take;
+    if (end === -1) continue;
+    const line = new Uint8Array(size);
+    let offset = 0;
+    for (const part of parts) {
+      line.set(part, offset);
+      offset += part.byteLength;
+    }
+    let text: string;
+    try {
+      text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(line);
+    } catch {
+      throw new StreamFrameError('not-utf8', 'the first line of a stream call is not UTF-8');
+    }
+    return {
+      text,
+      frameBytes: read.done ? size : size + 1,
+      leftover: read.done ? new Uint8Array(0) : value.subarray(end + 1),
+      ended: read.done,
+    };
+  }
+}
+
+/**
+ * Reads a body's first line (`readFrameHead`): its text, its size in bytes with the line feed, and
+ * the rest of the body as a stream that passes the source's chunks on as they come (cancelling it
+ * cancels the source). Throws `StreamFrameError`.
  */
 export async function readFrame(
   body: ReadableStream<Uint8Array>,
   maxBytes: number,
 ): Promise<{ text: string; frameBytes: number; rest: ReadableStream<Uint8Array> }> {
   const reader = body.getReader();
-  const parts: Uint8Array[] = [];
-  let size = 0;
+  let head: FrameHead;
   try {
-    for (;;) {
-      const read = await reader.read();
-      if (read.done && size === 0)
-        throw new StreamFrameError('ended', 'the body is empty: it has no first line');
-      // A body without a line feed is all line, and nothing follows it.
-      const value = read.done ? new Uint8Array([FRAME_END]) : read.value;
-      const end = value.indexOf(FRAME_END);
-      const take = end === -1 ? value.byteLength : end;
-      if (size + take > maxBytes) {
-        throw new StreamFrameError('too-long', `the first line of a stream call is over ${maxBytes} bytes`);
-      }
-      parts.push(value.subarray(0, take));
-      size += take;
-      if (end === -1) continue;
-      let leftover: Uint8Array | undefined = value.subarray(end + 1);
-      const line = new Uint8Array(size);
-      let offset = 0;
-      for (const part of parts) {
-        line.set(part, offset);
-        offset += part.byteLength;
-      }
-      let text: string;
-      try {
-        text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(line);
-      } catch {
-        throw new StreamFrameError('not-utf8', 'the first line of a stream call is not UTF-8');
-      }
-      // A byte stream, as a fetch's body is, so that BYOB readers work on it too.
-      const rest = new ReadableStream({
-        type: 'bytes',
-        async pull(controller) {
-          if (leftover !== undefined) {
-            const chunk = leftover;
-            leftover = undefined;
-            if (chunk.byteLength > 0) return controller.enqueue(chunk);
-          }
-          // An empty chunk is skipped: a pull that enqueues nothing is not called again.
-          for (;;) {
-            const next = await reader.read();
-            if (next.done) {
-              controller.close();
-              // A BYOB read waiting at the end is answered with no bytes.
-              controller.byobRequest?.respond(0);
-              return;
-            }
-            if (next.value.byteLength > 0) return controller.enqueue(next.value);
-          }
-        },
-        cancel: (reason) => reader.cancel(reason),
-      }) as ReadableStream<Uint8Array>;
-      return { text, frameBytes: read.done ? size : size + 1, rest };
-    }
+    head = await readFrameHead(reader, maxBytes);
   } catch (error) {
     reader.cancel(error).catch(() => {});
     throw error;
   }
+  let leftover: Uint8Array | undefined = head.leftover;
+  // A byte stream, as a fetch's body is, so that BYOB readers work on it too.
+  const rest = new ReadableStream({
+    type: 'bytes',
+    async pull(controller) {
+      if (leftover !== undefined) {
+        const chunk = leftover;
+        leftover = undefined;
+        if (chunk.byteLength > 0) return controller.enqueue(chunk);
+      }
+      // An empty chunk is skipped: a pull that enqueues nothing is not called again.
+      for (;;) {
+        const next = head.ended ? { done: true as const } : await reader.read();
+        if (next.done) {
+          controller.close();
+          // A BYOB read waiting at the end is answered with no bytes.
+          controller.byobRequest?.respond(0);
+          return;
+        }
+        if (next.value.byteLength > 0) return controller.enqueue(next.value);
+      }
+    },
+    cancel: (reason) => reader.cancel(reason),
+  }) as ReadableStream<Uint8Array>;
+  return { text: head.text, frameBytes: head.frameBytes, rest };
 }
 
 /** The frame, then the bytes of `body`, as one stream (a request's body, or an answer's). */
