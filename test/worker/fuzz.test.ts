@@ -7,7 +7,7 @@ import { GATEWAY_URL, gateway, gatewayFetch } from './helpers.ts';
 
 // Property: whatever input any procedure gets, the gateway answers with a typed error or a result,
 // never INTERNAL, and goes on serving. `npm test` runs a few cases per procedure; `npm run fuzz` runs
-// 10,000 in all (FUZZ_RUNS is the count per procedure).
+// 11,676 calls in all (FUZZ_RUNS is the count per procedure).
 
 const RUNS = Number(env.FUZZ_RUNS ?? '8');
 
