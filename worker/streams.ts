@@ -9,7 +9,6 @@ import {
 } from '../shared/index.ts';
 import {
   encodeFrame,
-  type FrameHead,
   readFrameHead,
   type StreamCall,
   StreamFrameError,
@@ -64,16 +63,14 @@ async function decodeInput(request: Request): Promise<{ input: unknown; frameByt
   if (body === null) {
     throw new GatewayError('BAD_INPUT', "a stream call's body starts with its parameters, a line of JSON");
   }
-  const reader = body.getReader();
-  let head: FrameHead;
+  let head: Awaited<ReturnType<typeof readFrameHead>>;
   try {
-    head = await readFrameHead(reader, STREAM_FRAME_MAX_BYTES);
+    head = await readFrameHead(body, STREAM_FRAME_MAX_BYTES);
   } catch (error) {
-    reader.cancel(error).catch(() => {});
     if (!(error instanceof StreamFrameError)) throw error;
     throw new GatewayError(error.reason === 'too-long' ? 'LIMIT_EXCEEDED' : 'BAD_INPUT', error.message);
   }
-  const rest = { leftover: head.leftover, reader, body, ended: head.ended };
+  const rest = { leftover: head.leftover, reader: head.reader, body, ended: head.ended };
   try {
     const refusal = scanJson(head.text);
     if (refusal) throw refusal;

@@ -74,11 +74,24 @@ export interface FrameHead {
 }
 
 /**
- * Reads a body's first line from `reader` (at most `maxBytes`, its line feed not counted; a body
- * without a line feed is all line), leaving the reader where the line's last chunk ended. Throws
- * `StreamFrameError`; the caller still holds the reader either way.
+ * Reads a body's first line (at most `maxBytes`, its line feed not counted; a body without a line
+ * feed is all line) and hands back the reader that read it, where the line's last chunk ended.
+ * Throws `StreamFrameError`, the body cancelled.
  */
 export async function readFrameHead(
+  body: ReadableStream<Uint8Array>,
+  maxBytes: number,
+): Promise<FrameHead & { reader: ReadableStreamDefaultReader<Uint8Array> }> {
+  const reader = body.getReader();
+  try {
+    return { ...(await readLine(reader, maxBytes)), reader };
+  } catch (error) {
+    reader.cancel(error).catch(() => {});
+    throw error;
+  }
+}
+
+async function readLine(
   reader: ReadableStreamDefaultReader<Uint8Array>,
   maxBytes: number,
 ): Promise<FrameHead> {
@@ -128,14 +141,8 @@ export async function readFrame(
   body: ReadableStream<Uint8Array>,
   maxBytes: number,
 ): Promise<{ text: string; frameBytes: number; rest: ReadableStream<Uint8Array> }> {
-  const reader = body.getReader();
-  let head: FrameHead;
-  try {
-    head = await readFrameHead(reader, maxBytes);
-  } catch (error) {
-    reader.cancel(error).catch(() => {});
-    throw error;
-  }
+  const head = await readFrameHead(body, maxBytes);
+  const { reader } = head;
   let leftover: Uint8Array | undefined = head.leftover;
   // A byte stream, as a fetch's body is, so that BYOB readers work on it too.
   const rest = new ReadableStream({
