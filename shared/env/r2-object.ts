@@ -87,13 +87,17 @@ export class GatewayR2ObjectBody extends GatewayR2Object implements R2ObjectBody
       type: 'bytes',
       pull: async (controller) => {
         this.#used = true;
-        const { done, value } = await reader.read();
-        if (done) {
-          controller.close();
-          // A BYOB read waiting at the end must be answered with no bytes.
-          controller.byobRequest?.respond(0);
-        } else if (value.byteLength > 0) {
-          controller.enqueue(value);
+        // An empty chunk is skipped, not answered: a pull that enqueues nothing is not called again,
+        // and the read waiting on it would wait for ever.
+        for (;;) {
+          const { done, value } = await reader.read();
+          if (done) {
+            controller.close();
+            // A BYOB read waiting at the end must be answered with no bytes.
+            controller.byobRequest?.respond(0);
+            return;
+          }
+          if (value.byteLength > 0) return controller.enqueue(value);
         }
       },
       cancel: (reason) => reader.cancel(reason),
