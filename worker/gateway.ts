@@ -63,10 +63,23 @@ export async function handleGatewayRequest(
   const after = afterAnswer(keepAlive);
   const sent = request.headers.get(REQUEST_ID_HEADER);
   const requestId = sent && REQUEST_ID.test(sent) ? sent : crypto.randomUUID();
+  // Every method but POST is refused, in the gateway's shape, for both kinds of call: tRPC itself
+  // would answer a HEAD with an empty 204 before any context exists. The transport's refusal comes first.
+  const wrongMethod = request.method !== 'POST';
+  const refused =
+    transportRefusal ??
+    (wrongMethod ? new GatewayError('METHOD_NOT_ALLOWED', 'the gateway answers POST only') : undefined);
+  const finish = (response: Response): Response => {
+    // A HEAD answer has no body (its headers say what a POST would have answered).
+    const answered = new Response(request.method === 'HEAD' ? null : response.body, response);
+    answered.headers.set(REQUEST_ID_HEADER, requestId);
+    if (wrongMethod && !transportRefusal) answered.headers.set('allow', 'POST');
+    return answered;
+  };
   const stream = streamCallOf(new URL(request.url).pathname, endpoint);
   if (stream) {
     // Bodies too large for JSON: plain HTTP beside tRPC (shared/schemas/streams.ts, worker/streams.ts).
-    const answered = await handleStreamCall(stream, request, {
+    const streamed = await handleStreamCall(stream, request, {
       env,
       caller,
       policy,
@@ -75,17 +88,10 @@ export async function handleGatewayRequest(
       requestId,
       signal: request.signal,
       version: request.headers.get(CONTRACT_HEADER),
-      refusal: transportRefusal,
+      refusal: refused,
     });
-    answered.headers.set(REQUEST_ID_HEADER, requestId);
-    return answered;
+    return finish(streamed);
   }
-  // Every method but POST is refused here, in the gateway's shape: tRPC itself would answer a HEAD
-  // with an empty 204 before any context exists. The transport's refusal comes first.
-  const wrongMethod = request.method !== 'POST';
-  const refused =
-    transportRefusal ??
-    (wrongMethod ? new GatewayError('METHOD_NOT_ALLOWED', 'the gateway answers POST only') : undefined);
   let refusal: GatewayError | undefined;
   let body: string | undefined;
   if (!refused) {
@@ -149,9 +155,5 @@ export async function handleGatewayRequest(
       }
     },
   });
-  // A HEAD answer has no body (its headers say what a POST would have answered).
-  const answered = new Response(request.method === 'HEAD' ? null : response.body, response);
-  answered.headers.set(REQUEST_ID_HEADER, requestId);
-  if (wrongMethod && !transportRefusal) answered.headers.set('allow', 'POST');
-  return answered;
+  return finish(response);
 }

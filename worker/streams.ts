@@ -32,7 +32,7 @@ export type StreamContext = Pick<
 > & {
   /** The contract version the client sent, if any. */
   version: string | null;
-  /** The transport's refusal of the request, if it refused it (see `GatewayOptions.refusal`). */
+  /** The request's refusal, if it is refused before it is read: the transport's (`GatewayOptions.refusal`), or its method's. */
   refusal?: GatewayError | undefined;
 };
 
@@ -340,8 +340,6 @@ export async function handleStreamCall(
   let code: keyof typeof GATEWAY_ERRORS | 'OK' = 'OK';
   try {
     if (ctx.refusal) throw ctx.refusal;
-    if (request.method !== 'POST')
-      throw new GatewayError('METHOD_NOT_ALLOWED', 'the gateway answers POST only');
     checkContractVersion(ctx.version);
     const decoded = await decodeInput(request);
     const verdict = ctx.policy({ caller: ctx.caller, path: call, input: decoded.input });

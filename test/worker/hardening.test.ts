@@ -101,10 +101,14 @@ describe('guards before parsing', () => {
 });
 
 describe('methods and bodies tRPC would answer in its own words', () => {
-  it.each(['HEAD', 'GET', 'OPTIONS', 'PUT', 'DELETE'])(
-    'refuses %s with 405 METHOD_NOT_ALLOWED in the gateway shape, allowing POST',
-    async (method) => {
-      const response = await gatewayFetch(`${GATEWAY_URL}/gateway.info`, { method });
+  it.each(
+    ['HEAD', 'GET', 'OPTIONS', 'PUT', 'DELETE'].flatMap((method) =>
+      ['gateway.info', 'r2.getStream'].map((call) => [method, call] as const),
+    ),
+  )(
+    'refuses %s of %s with 405 METHOD_NOT_ALLOWED in the gateway shape, allowing POST',
+    async (method, call) => {
+      const response = await gatewayFetch(`${GATEWAY_URL}/${call}`, { method });
       expect(response.status).toBe(405);
       expect(response.headers.get('allow')).toBe('POST');
       expect(response.headers.get(REQUEST_ID_HEADER)).toBeTypeOf('string');
