@@ -5,12 +5,18 @@
  * answer the health route; both reach the gateway at GATEWAY_URL with GATEWAY_TOKEN.
  */
 import path from 'node:path';
+import { findPython } from './python.ts';
 
 export const CONTAINER_KINDS = ['node', 'python'] as const;
 export type ContainerKind = (typeof CONTAINER_KINDS)[number];
 
-/** Debian's Python, which has httpx, FastAPI and uvicorn (scripts/python-deps.sh); not a pyenv one. */
-export const SYSTEM_PYTHON = '/usr/bin/python3';
+/** What the Python app imports (scripts/python.ts finds the Python that has them). */
+export const PYTHON_APP_MODULES = ['httpx', 'fastapi', 'uvicorn'] as const;
+
+/** Raised when no Python here can run the Python app; its message says how to install what it needs. */
+export class MissingPythonError extends Error {
+  override name = 'MissingPythonError';
+}
 
 export function isContainerKind(value: unknown): value is ContainerKind {
   return CONTAINER_KINDS.includes(value as ContainerKind);
@@ -23,8 +29,10 @@ export function containerCommand(
   port: number,
 ): { command: string; args: string[]; cwd: string; env: Record<string, string> } {
   if (kind === 'python') {
+    const found = findPython(root, PYTHON_APP_MODULES);
+    if (!found.ok) throw new MissingPythonError(`--container python: ${found.reason}`);
     return {
-      command: SYSTEM_PYTHON,
+      command: found.python,
       args: ['-m', 'uvicorn', 'app:app', '--host', '127.0.0.1', '--port', String(port), '--no-access-log'],
       cwd: path.join(root, 'examples', 'python-fastapi'),
       env: { PYTHONPATH: path.join(root, 'clients', 'python'), PYTHONUNBUFFERED: '1' },

@@ -16,7 +16,13 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs, parseEnv } from 'node:util';
 import { CONTAINER_PORT, DEV_TOKEN_MIN_LENGTH } from '../shared/transport.ts';
-import { CONTAINER_KINDS, type ContainerKind, isContainerKind } from './container-process.ts';
+import {
+  CONTAINER_KINDS,
+  type ContainerKind,
+  containerCommand,
+  isContainerKind,
+  MissingPythonError,
+} from './container-process.ts';
 import { type LocalSession, localInstanceName, ROOT, startLocalSession, waitForOk } from './local-session.ts';
 
 process.env.WRANGLER_SEND_METRICS ??= 'false';
@@ -39,6 +45,14 @@ if (!isContainerKind(containerFlag)) {
   process.exit(1);
 }
 const container: ContainerKind = containerFlag;
+// Before anything starts: a Python app without its packages would only time out later.
+try {
+  containerCommand(container, ROOT, 0);
+} catch (error) {
+  if (!(error instanceof MissingPythonError)) throw error;
+  console.error(`npm start: ${error.message}`);
+  process.exit(1);
+}
 const devVarsPath = path.resolve(ROOT, process.env.DEV_VARS ?? '.dev.vars');
 
 /** Reads .dev.vars, adding what is missing; refuses a token that is too short. */

@@ -6,18 +6,25 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { SYSTEM_PYTHON } from '../../scripts/container-process.ts';
 import { type LocalSession, ROOT, startLocalSession, waitForOk } from '../../scripts/local-session.ts';
+import { findPython } from '../../scripts/python.ts';
 import { DEV_GATEWAY_PATH } from '../../shared/transport.ts';
 import { freePort } from './helpers.ts';
 import { usersApiBehaviour } from './users-api.ts';
 
 // Every language is a caller: the original Python app (examples/python-fastapi) runs in the local
 // session in place of the Node container, on the Python client (clients/python), and the client's
-// own tests (pytest) run against the same live gateway. Needs Debian's python3 packages:
-// scripts/python-deps.sh installs them (CI runs it).
+// own tests (pytest) run against the same live gateway. Needs a Python with the packages
+// scripts/python-deps.sh installs. Without them this tier is skipped with one line saying so, except in
+// CI (.ci/run installs them), where a missing package fails the run.
 
 const run = promisify(execFile);
+const found = findPython(ROOT);
+if (!found.ok) {
+  if (process.env.CI) throw new Error(`CI needs the Python tier: ${found.reason}`);
+  console.warn(`\n  SKIPPED the Python tier (test/e2e/python.test.ts): ${found.reason}\n`);
+}
+const PYTHON = found.ok ? found.python : '';
 const CLIENT = path.join(ROOT, 'clients', 'python');
 const EXAMPLE = path.join(ROOT, 'examples', 'python-fastapi');
 
@@ -29,7 +36,7 @@ const api = (pathname: string) => new URL(pathname, session.url);
 /** Runs Debian's Python; the exit code and everything it printed, for the assertion's message. */
 async function python(args: string[], options: { cwd: string; env?: Record<string, string> }) {
   try {
-    const { stdout, stderr } = await run(SYSTEM_PYTHON, args, {
+    const { stdout, stderr } = await run(PYTHON, args, {
       cwd: options.cwd,
       env: { ...process.env, PYTHONDONTWRITEBYTECODE: '1', ...options.env },
       maxBuffer: 16 * 1024 * 1024,
@@ -42,10 +49,7 @@ async function python(args: string[], options: { cwd: string; env?: Record<strin
 }
 
 beforeAll(async () => {
-  const deps = await python(['-c', 'import httpx, fastapi, uvicorn, pytest, mypy'], { cwd: ROOT });
-  if (deps.code !== 0) {
-    throw new Error(`${SYSTEM_PYTHON} lacks the Python packages: run scripts/python-deps.sh\n${deps.output}`);
-  }
+  if (!found.ok) return;
   state = mkdtempSync(path.join(tmpdir(), 'binding-gateway-python-'));
   session = await startLocalSession({
     port: 0,
@@ -62,7 +66,7 @@ afterAll(async () => {
   if (state) rmSync(state, { recursive: true, force: true });
 });
 
-describe('the original Python app through the Worker and the gateway', () => {
+describe.runIf(found.ok)('the original Python app through the Worker and the gateway', () => {
   usersApiBehaviour(() => session.url);
 
   it('answers with the request id it was sent, and 404 for a path it does not serve', async () => {
@@ -74,7 +78,7 @@ describe('the original Python app through the Worker and the gateway', () => {
   });
 });
 
-describe('the Python client', () => {
+describe.runIf(found.ok)('the Python client', () => {
   it('passes its tests (pytest) against the live gateway', async () => {
     const { code, output } = await python(['-m', 'pytest', 'tests', '-q', '-p', 'no:cacheprovider'], {
       cwd: CLIENT,
@@ -102,7 +106,7 @@ describe('the Python client', () => {
   }, 120_000);
 });
 
-describe("the Python app's image steps, without Docker", () => {
+describe.runIf(found.ok)("the Python app's image steps, without Docker", () => {
   it('run with only what the Dockerfile copies, and answer the health route', async () => {
     // The Dockerfile's COPY lines, applied to an empty directory as its WORKDIR.
     const image = mkdtempSync(path.join(tmpdir(), 'binding-gateway-python-image-'));
@@ -123,7 +127,7 @@ describe("the Python app's image steps, without Docker", () => {
         .map((arg, i, all) =>
           all[i - 1] === '--host' ? '127.0.0.1' : all[i - 1] === '--port' ? String(port) : arg,
         );
-      const child: ChildProcess = spawn(SYSTEM_PYTHON, ['-m', 'uvicorn', ...args], {
+      const child: ChildProcess = spawn(PYTHON, ['-m', 'uvicorn', ...args], {
         cwd: image,
         // Nothing from this repository on the path: the image has only what was copied.
         env: {
@@ -140,14 +144,18 @@ describe("the Python app's image steps, without Docker", () => {
         child.kill('SIGTERM');
         if (child.exitCode === null) await once(child, 'exit');
       }
-      expect(child.exitCode).toBe(0);
+      // uvicorn before 0.29 exits 0 on SIGTERM; later ones shut down, then re-raise the signal.
+      expect({ code: child.exitCode, signal: child.signalCode }).toSatisfy(
+        ({ code, signal }: { code: number | null; signal: string | null }) =>
+          code === 0 || signal === 'SIGTERM',
+      );
     } finally {
       rmSync(image, { recursive: true, force: true });
     }
   });
 });
 
-describe('npm start -- --container python', () => {
+describe.runIf(found.ok)('npm start -- --container python', () => {
   it('serves /api/users from the Python app, and SIGINT stops it', async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'binding-gateway-start-python-'));
     const [port, containerPort] = [await freePort(), await freePort()];

@@ -26,7 +26,7 @@ def _gateway() -> tuple[str, str | None]:
     return url, os.environ.get("GATEWAY_TOKEN") or None
 
 
-@pytest.hookimpl(tryfirst=True)  # type: ignore[misc]
+@pytest.hookimpl(tryfirst=True)  # type: ignore[misc,unused-ignore]  # untyped in older pytest
 def pytest_pyfunc_call(pyfuncitem: pytest.Function) -> bool | None:
     function = pyfuncitem.obj
     if not inspect.iscoroutinefunction(function):
