@@ -1,5 +1,5 @@
 /**
- * The local session without Docker (DESIGN.md, path 3): the Worker under wrangler's dev server with
+ * The local session without Docker (README.md's path 3): the Worker under wrangler's dev server with
  * miniflare's local D1, KV and R2, and container/ as plain Node processes (one per container
  * instance, each on its own port) that it spreads `/api/*` over, as the deployed Worker spreads it
  * over instances. The containers reach the gateway at `/__gateway/trpc` with the session's bearer

@@ -23,7 +23,7 @@ export class GatewayError extends TRPCError {
 export const INTERNAL_MESSAGE = 'Internal gateway error';
 
 // Binding failures by their message, first match wins. D1 messages are the caller's own SQL and
-// may be returned; D1's list of retryable and non-retryable errors is in DESIGN.md.
+// may be returned; which D1 failures are retryable is docs/contract.md's error table.
 const BINDING_ERRORS: ReadonlyArray<readonly [RegExp, GatewayCode]> = [
   // Not retryable, and worded like the retryable ones ("... caused object to be reset"): first.
   [/exceeded timeout|SQLITE_INTERRUPT/i, 'TIMEOUT'],

@@ -18,7 +18,7 @@ export interface GatewayEnvOptions {
   url?: string | undefined;
   /** The local session's bearer token; `GATEWAY_TOKEN`, else none. */
   token?: string | undefined;
-  /** The fetch to use; the global one by default. */
+  /** The fetch to use; by default the typed client's (shared/client.ts: node-fetch.ts in Node). */
   fetch?: typeof globalThis.fetch | undefined;
   /** Deadlines, retries and request ids, as for the typed client (shared/client.ts). */
   deadlineMs?: GatewayClientOptions['deadlineMs'];

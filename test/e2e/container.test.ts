@@ -25,6 +25,7 @@ beforeAll(async () => {
   // A gateway that takes 800 ms to answer, to hold a request in flight; its error is one the client
   // does not retry (OVERLOADED), so that one attempt is all there is.
   slowGateway = createServer((_request, response) => {
+    slowGateway.emit('call');
     setTimeout(() => {
       response.writeHead(503, { 'content-type': 'application/json' });
       response.end(
@@ -106,8 +107,10 @@ describe('the container image steps', () => {
 
   it('finish a request under way on SIGTERM before exiting', async () => {
     const { child, port } = await startImage();
+    // SIGTERM once the request has reached the gateway: it is then in flight inside the container.
+    const reached = once(slowGateway, 'call');
     const inFlight = fetch(`http://127.0.0.1:${port}/api/users`);
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    await reached;
     child.kill('SIGTERM');
     const response = await inFlight;
     // The slow gateway's failure, answered in full rather than a dropped connection.

@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -101,5 +102,31 @@ describe('the docs', () => {
       .filter(({ code, verbatim }) => !normalize(read(verbatim)).includes(normalize(code)))
       .map(({ doc, verbatim, code }) => `${doc}: not in ${verbatim}:\n${code}`);
     expect(differing).toEqual([]);
+  });
+});
+
+describe('the code', () => {
+  it('names in its comments and strings only files that exist', () => {
+    const sources = execFileSync(
+      'git',
+      ['ls-files', '*.ts', '*.py', '*.sh', '*.toml', 'Dockerfile', '.ci/run'],
+      {
+        cwd: root,
+        encoding: 'utf8',
+      },
+    )
+      .split('\n')
+      .filter(Boolean);
+    expect(sources.length).toBeGreaterThan(100);
+    // A path from the repository's root (docs/limits.md, worker/policy.ts), or a Markdown file by name.
+    const named =
+      /(?<![\w./-])((?:docs|worker|shared|scripts|test|container|clients|examples|bench|migrations)\/[\w./-]*\.(?:ts|md|py|sh|sql|json|toml)|[A-Z][A-Za-z-]*\.md)\b/g;
+    const missing = sources.flatMap((file) =>
+      [...read(file).matchAll(named)]
+        .map(([, target]) => target ?? '')
+        .filter((target) => !existsSync(path.join(root, target)))
+        .map((target) => `${file} → ${target}`),
+    );
+    expect(missing).toEqual([]);
   });
 });

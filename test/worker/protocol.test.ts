@@ -129,7 +129,7 @@ describe('the error codes', () => {
       expect(GATEWAY_CODES, trpc).toContain(code);
   });
 
-  it('classify the D1 errors DESIGN.md lists as retryable or not', () => {
+  it('classify the D1 errors docs/contract.md lists as retryable or not', () => {
     const retryable = [
       'D1_ERROR: Network connection lost.',
       'D1_ERROR: D1 DB reset because its code was updated.',

@@ -1,5 +1,5 @@
 import { env } from 'cloudflare:test';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { createGatewayClient, gatewayCodeOf } from '../../shared/client.ts';
 import { computeContractVersion } from '../../shared/contract-hash.ts';
 import { CONTRACT_VERSION, transformer } from '../../shared/index.ts';
@@ -124,15 +124,26 @@ describe("KV's write rate (one write per second per key)", () => {
 describe('deadlines and cancellation', () => {
   it('abort a call past its deadline with CANCELLED, and leave no write behind', async () => {
     const table = await usersTable();
-    const slow: Fetch = async (input, init) => {
-      await new Promise((resolve) => setTimeout(resolve, 50));
-      return gatewayFetch(input, init);
+    // The request is sent only once the client has given up on it: whatever the gateway does with a
+    // request whose signal has fired is what a late delivery gets.
+    let delivered: Promise<unknown> | undefined;
+    const late: Fetch = async (input, init) => {
+      const signal = init?.signal;
+      if (!signal) throw new Error('the client sent no signal');
+      if (!signal.aborted) await new Promise((resolve) => signal.addEventListener('abort', resolve));
+      delivered = gatewayFetch(input, init).then(
+        (response) => response.text(),
+        (error: unknown) => error,
+      );
+      await delivered;
+      throw new DOMException('The operation was aborted.', 'AbortError');
     };
-    const error = await clientWith(slow, { deadlineMs: 1 })
+    const error = await clientWith(late, { deadlineMs: 1 })
       .db.run.mutate({ sql: `INSERT INTO ${table} (v) VALUES ('late')` })
       .catch((e: unknown) => e);
     expect(gatewayCodeOf(error)).toBe('CANCELLED');
-    await new Promise((resolve) => setTimeout(resolve, 150));
+    await vi.waitFor(() => expect(delivered).toBeDefined());
+    await delivered;
     expect(await count(table)).toBe(0);
   });
 
