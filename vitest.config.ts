@@ -31,6 +31,8 @@ export default defineConfig({
         test: {
           name: 'worker',
           include: ['test/worker/**/*.test.ts'],
+          // Some move tens of MiB through workerd (multipart, streams): seconds on a loaded 2-core machine.
+          testTimeout: 30_000,
           setupFiles: ['test/worker/apply-migrations.ts'],
         },
       },

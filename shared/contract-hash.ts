@@ -1,11 +1,8 @@
 import { z } from 'zod';
 import { GATEWAY_BINDINGS } from './bindings.ts';
 import { GATEWAY_ERRORS } from './errors.ts';
-import { db } from './schemas/db.ts';
-import { gateway } from './schemas/gateway.ts';
-import { kv } from './schemas/kv.ts';
-import { r2 } from './schemas/r2.ts';
-import { STREAM_FRAMING, streams } from './schemas/streams.ts';
+import { PROCEDURES, type ProcedureEntry } from './procedures.ts';
+import { STREAM_FRAMING } from './schemas/streams.ts';
 
 function describe(schema: z.ZodType): unknown {
   return z.toJSONSchema(schema, {
@@ -18,24 +15,22 @@ function describe(schema: z.ZodType): unknown {
 }
 
 /**
- * A hash of everything a client and a gateway must agree on: each procedure's input and output
- * schema, each stream call's input and their framing, the binding names and the error codes. `CONTRACT_VERSION` (version.ts) is this value,
+ * A hash of everything a client and a gateway must agree on: each call's kind, retry class, input
+ * and output schema (shared/procedures.ts), the stream calls' framing, the binding names and the error codes. `CONTRACT_VERSION` (version.ts) is this value,
  * written by `npm run contract:version`; a test fails when they differ.
  */
 export async function computeContractVersion(): Promise<string> {
   const procedures: Record<string, unknown> = {};
-  for (const [space, calls] of Object.entries({ db, kv, r2, gateway })) {
-    for (const [name, call] of Object.entries(
-      calls as Record<string, { input?: z.ZodType; output: z.ZodType }>,
-    )) {
-      procedures[`${space}.${name}`] = {
-        input: call.input ? describe(call.input) : null,
-        output: describe(call.output),
-      };
-    }
+  for (const [path, entry] of Object.entries(PROCEDURES) as [string, ProcedureEntry][]) {
+    const schema: { input?: z.ZodType; output?: z.ZodType } = entry.schema;
+    // A change of kind or retry class changes what a client does with a call: it is in the hash.
+    procedures[path] = {
+      kind: entry.kind,
+      retry: entry.kind === 'stream' ? null : entry.retry,
+      input: schema.input ? describe(schema.input) : null,
+      output: schema.output ? describe(schema.output) : null,
+    };
   }
-  for (const [name, call] of Object.entries(streams))
-    procedures[name] = { input: describe(call.input), stream: true };
   const text = JSON.stringify({
     procedures,
     bindings: GATEWAY_BINDINGS,

@@ -12,11 +12,13 @@
 export * from './bindings.ts';
 export * from './errors.ts';
 export * from './limits.ts';
+export * from './procedures.ts';
 export type {
   AppRouter,
   GatewayErrorShape,
   GatewayProcedures,
   Mutation,
+  ProceduresOf,
   Query,
   RouterOf,
 } from './router-type.ts';

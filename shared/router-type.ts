@@ -1,6 +1,6 @@
 /**
- * The gateway's router, as its callers see it: declared from the contract (the zod schemas beside
- * this file), never taken from the Worker. A client needs a router's type only, and this one costs
+ * The gateway's router, as its callers see it: derived from the contract's procedure table
+ * (procedures.ts), never taken from the Worker. A client needs a router's type only, and this one costs
  * no code from `worker/`: the contract depends on nothing it serves.
  *
  * The Worker's router (worker/router.ts) must have exactly this type; test/worker/contract-types.test.ts
@@ -20,10 +20,7 @@ import type {
 } from '@trpc/server';
 import type { z } from 'zod';
 import type { GatewayErrorData } from './errors.ts';
-import type { db } from './schemas/db.ts';
-import type { gateway } from './schemas/gateway.ts';
-import type { kv } from './schemas/kv.ts';
-import type { r2 } from './schemas/r2.ts';
+import type { PathsWhere, PROCEDURES, RpcEntry } from './procedures.ts';
 
 /** What the gateway's error formatter (worker/trpc.ts) puts on every error. */
 export type GatewayErrorShape = TRPCErrorShape<
@@ -51,38 +48,27 @@ export type Query<S extends Schemas> = TRPCQueryProcedure<Types<S>>;
 /** A procedure that may write: called with `.mutate()`, given an idempotency key by the client. */
 export type Mutation<S extends Schemas> = TRPCMutationProcedure<Types<S>>;
 
-/** Every procedure of the contract, by the name a client calls it by. */
-export type GatewayProcedures = {
-  db: {
-    query: Query<typeof db.query>;
-    first: Query<typeof db.first>;
-    raw: Query<typeof db.raw>;
-    run: Mutation<typeof db.run>;
-    batch: Mutation<typeof db.batch>;
-    statement: Mutation<typeof db.statement>;
-    exec: Mutation<typeof db.exec>;
-  };
-  kv: {
-    get: Query<typeof kv.get>;
-    getWithMetadata: Query<typeof kv.getWithMetadata>;
-    put: Mutation<typeof kv.put>;
-    delete: Mutation<typeof kv.delete>;
-    list: Query<typeof kv.list>;
-  };
-  r2: {
-    get: Query<typeof r2.get>;
-    head: Query<typeof r2.head>;
-    put: Mutation<typeof r2.put>;
-    delete: Mutation<typeof r2.delete>;
-    createMultipartUpload: Mutation<typeof r2.createMultipartUpload>;
-    completeMultipartUpload: Mutation<typeof r2.completeMultipartUpload>;
-    abortMultipartUpload: Mutation<typeof r2.abortMultipartUpload>;
-    list: Query<typeof r2.list>;
-  };
-  gateway: {
-    info: Query<typeof gateway.info>;
+type Namespace<P> = P extends `${infer S}.${string}` ? S : never;
+
+/**
+ * The tRPC procedures of a table shaped like `PROCEDURES`, nested as a client calls them
+ * (`db.query` → `{ db: { query } }`): a `query` entry is a `Query`, a `mutation` entry a `Mutation`.
+ */
+export type ProceduresOf<Table> = {
+  [S in Namespace<PathsWhere<Table, RpcEntry>>]: {
+    [P in PathsWhere<Table, RpcEntry> as P extends `${S}.${infer N}` ? N : never]: Table[P] extends {
+      kind: 'query';
+      schema: infer Q extends Schemas;
+    }
+      ? Query<Q>
+      : Table[P] extends { kind: 'mutation'; schema: infer M extends Schemas }
+        ? Mutation<M>
+        : never;
   };
 };
+
+/** Every procedure of the contract (shared/procedures.ts), by the name a client calls it by. */
+export type GatewayProcedures = ProceduresOf<typeof PROCEDURES>;
 
 /**
  * A router type over a record of procedures, with the gateway's transformer and error shape; the

@@ -1,3 +1,4 @@
+import { procedureOf } from '../shared/procedures.ts';
 import type { Caller } from './caller.ts';
 
 /** One call, as the policy sees it: who, which procedure, and the input as sent (not yet validated). */
@@ -18,13 +19,18 @@ export type Policy = (call: PolicyCall) => true | string;
  */
 export const allowAll: Policy = () => true;
 
-const KEYED_PATHS = /^(kv|r2)\./;
-
-function keysOf(path: string, input: unknown): string[] {
-  const fields = (typeof input === 'object' && input !== null ? input : {}) as Record<string, unknown>;
-  if (path.endsWith('.list')) return [typeof fields.prefix === 'string' ? fields.prefix : ''];
-  const keys = path === 'r2.delete' ? fields.keys : fields.key;
-  return (Array.isArray(keys) ? keys : [keys]).map((key) => (typeof key === 'string' ? key : ''));
+/**
+ * The KV and R2 keys a call names, by its entry's key fields (shared/procedures.ts); undefined for a
+ * call that names none (D1, gateway). A value that is not a string stands as '' so that it is refused.
+ */
+function keysOf(path: string, input: unknown): string[] | undefined {
+  const fields = procedureOf(path)?.keys;
+  if (!fields) return undefined;
+  const values = (typeof input === 'object' && input !== null ? input : {}) as Record<string, unknown>;
+  return fields.flatMap((field) => {
+    const value = field === 'prefix' ? (values.prefix ?? '') : values[field];
+    return (Array.isArray(value) ? value : [value]).map((key) => (typeof key === 'string' ? key : ''));
+  });
 }
 
 /**
@@ -37,9 +43,10 @@ function keysOf(path: string, input: unknown): string[] {
  */
 export function confineKeys(prefixFor: (caller: Caller) => string): Policy {
   return ({ caller, path, input }) => {
-    if (!KEYED_PATHS.test(path)) return true;
+    const keys = keysOf(path, input);
+    if (!keys) return true;
     const prefix = prefixFor(caller);
-    const outside = keysOf(path, input).find((key) => !key.startsWith(prefix));
+    const outside = keys.find((key) => !key.startsWith(prefix));
     return outside === undefined
       ? true
       : `${caller.id} may only use keys under "${prefix}", not "${outside}"`;

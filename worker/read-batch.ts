@@ -5,6 +5,8 @@
  * each read then runs on its own and each caller still gets its own result or error.
  */
 
+import { pathsWhere } from '../shared/procedures.ts';
+
 type Result = D1Result<Record<string, unknown>>;
 
 interface Pending {
@@ -14,7 +16,9 @@ interface Pending {
 }
 
 /** Procedures whose reads join the request's D1 batch. */
-export const BATCHED_READ_PATHS: ReadonlySet<string> = new Set(['db.query', 'db.first', 'db.statement']);
+export const BATCHED_READ_PATHS: ReadonlySet<string> = new Set(
+  pathsWhere((p) => p.kind !== 'stream' && p.readBatch === true),
+);
 
 export class ReadBatch {
   readonly #database: D1Database | D1DatabaseSession;

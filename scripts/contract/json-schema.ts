@@ -7,20 +7,16 @@
  * or undefined: those carry `x-superjson` (the annotation their path gets in `meta.values`) and the
  * JSON they travel as (docs/protocol.md, "Values").
  */
-import type { TRPCQueryProcedure } from '@trpc/server';
 import { z } from 'zod';
 import {
   Bytes,
   CONTRACT_VERSION,
   D1Meta,
   D1Result,
-  db,
   GATEWAY_BINDINGS,
   GATEWAY_ERRORS,
-  gateway,
   Json,
   KvListKey,
-  kv,
   R2Conditional,
   R2HttpMetadata,
   R2HttpMetadataShape,
@@ -30,14 +26,13 @@ import {
   R2UploadedPart,
   RawRow,
   Row,
-  r2,
   SqlParam,
   SqlValue,
   Statement,
   streams,
 } from '../../shared/index.ts';
 import * as limits from '../../shared/limits.ts';
-import type { GatewayProcedures } from '../../shared/router-type.ts';
+import { PROCEDURES, type ProcedureEntry } from '../../shared/procedures.ts';
 
 type JsonSchema = Record<string, unknown>;
 
@@ -204,62 +199,23 @@ const STREAM_CALLS: Record<keyof typeof streams, { body: string; answer: string;
   },
 };
 
-type Kind<P> = P extends TRPCQueryProcedure<infer _> ? 'query' : 'mutation';
-
-/**
- * Each procedure's kind. The compiler holds this to the contract's router type (shared/router-type.ts,
- * which the Worker's router is tested equal to): a procedure missing here, or of the other kind, fails
- * `npm run typecheck`.
- */
-const KINDS: {
-  [S in keyof GatewayProcedures]: { [N in keyof GatewayProcedures[S]]: Kind<GatewayProcedures[S][N]> };
-} = {
-  db: {
-    query: 'query',
-    first: 'query',
-    raw: 'query',
-    run: 'mutation',
-    batch: 'mutation',
-    statement: 'mutation',
-    exec: 'mutation',
-  },
-  kv: { get: 'query', getWithMetadata: 'query', put: 'mutation', delete: 'mutation', list: 'query' },
-  r2: {
-    get: 'query',
-    head: 'query',
-    put: 'mutation',
-    delete: 'mutation',
-    createMultipartUpload: 'mutation',
-    completeMultipartUpload: 'mutation',
-    abortMultipartUpload: 'mutation',
-    list: 'query',
-  },
-  gateway: { info: 'query' },
-};
-
 /** The contract as a JSON Schema document: every procedure's input and output, every stream call. */
 export function buildContractSchema(): JsonSchema {
   const defs: Record<string, JsonSchema> = {};
   const procedures: Record<string, JsonSchema> = {};
-  const spaces = { db, kv, r2, gateway } as Record<
-    string,
-    Record<string, { input?: z.ZodType; output: z.ZodType }>
-  >;
-  for (const [space, names] of Object.entries(KINDS)) {
-    for (const [name, kind] of Object.entries(names)) {
-      const path = `${space}.${name}`;
-      const call = spaces[space]?.[name];
-      if (!call) throw new Error(`${path} has no schema in shared/schemas`);
-      const inputName = `${path}.input`;
-      const outputName = `${path}.output`;
-      if (call.input) defs[inputName] = hoist(toJsonSchema(call.input, 'input'), defs, 'input');
-      defs[outputName] = hoist(toJsonSchema(call.output, 'output'), defs, 'output');
-      procedures[path] = {
-        kind,
-        ...(call.input ? { input: { $ref: `#/$defs/${inputName}` } } : {}),
-        output: { $ref: `#/$defs/${outputName}` },
-      };
-    }
+  for (const [path, entry] of Object.entries(PROCEDURES) as [string, ProcedureEntry][]) {
+    if (entry.kind === 'stream') continue;
+    const call: { input?: z.ZodType; output: z.ZodType } = entry.schema;
+    const inputName = `${path}.input`;
+    const outputName = `${path}.output`;
+    if (call.input) defs[inputName] = hoist(toJsonSchema(call.input, 'input'), defs, 'input');
+    defs[outputName] = hoist(toJsonSchema(call.output, 'output'), defs, 'output');
+    procedures[path] = {
+      kind: entry.kind,
+      retry: entry.retry,
+      ...(call.input ? { input: { $ref: `#/$defs/${inputName}` } } : {}),
+      output: { $ref: `#/$defs/${outputName}` },
+    };
   }
   // The stream calls' results refer to these by name.
   hoist(toJsonSchema(z.object({ object: R2Object, part: R2UploadedPart }), 'output'), defs, 'output');

@@ -6,7 +6,7 @@
  * Handles the subset of JSON Schema that zod writes for this contract; anything else fails loudly
  * rather than becoming `Any` unnoticed.
  */
-import { IDEMPOTENT_WRITES } from '../../shared/links/idempotency.ts';
+import type { RetryClass } from '../../shared/procedures.ts';
 
 type JsonSchema = Record<string, unknown>;
 
@@ -146,7 +146,7 @@ export function renderPythonContract(document: JsonSchema): string {
   const defs = document.$defs as Record<string, JsonSchema>;
   const procedures = document['x-procedures'] as Record<
     string,
-    { kind: 'query' | 'mutation'; input?: { $ref: string }; output: { $ref: string } }
+    { kind: 'query' | 'mutation'; retry: RetryClass; input?: { $ref: string }; output: { $ref: string } }
   >;
   const errors = document['x-errors'] as Record<string, { httpStatus: number; retryable: boolean }>;
   const streams = Object.keys(document['x-stream-calls'] as object);
@@ -229,20 +229,16 @@ MUTATIONS: Final = frozenset({${Object.entries(procedures)
 
 #: Procedures that take an idempotency key (D1 writes): a client gives each call a fresh one.
 KEYED: Final = frozenset({${Object.entries(procedures)
-    .filter(([, p]) => {
-      const input = p.input ? defs[p.input.$ref.replace('#/$defs/', '')] : undefined;
-      return (
-        typeof input?.properties === 'object' &&
-        input.properties !== null &&
-        'idempotencyKey' in input.properties
-      );
-    })
+    .filter(([, p]) => p.retry === 'keyed')
     .map(([path]) => literal(path))
     .join(', ')}})
 
 #: Writes that leave the same state however often they run (KV puts, deletes, an R2 put without
 #: \`onlyIf\`): retried without a key (docs/exactly-once.md).
-IDEMPOTENT_WRITES: Final = frozenset({${[...IDEMPOTENT_WRITES].map(literal).join(', ')}})
+IDEMPOTENT_WRITES: Final = frozenset({${Object.entries(procedures)
+    .filter(([, p]) => p.kind === 'mutation' && p.retry === 'idempotent')
+    .map(([path]) => literal(path))
+    .join(', ')}})
 
 #: The stream calls, beside the procedures at \`<gateway>/<name>\`.
 STREAM_CALLS: Final = frozenset({${streams.map(literal).join(', ')}})

@@ -1,22 +1,21 @@
 import type { TRPCLink } from '@trpc/client';
 import { observable } from '@trpc/server/observable';
+import { pathsWhere } from '../procedures.ts';
 import type { AppRouter } from '../router-type.ts';
 
 /** The writes the gateway runs once per idempotency key: every D1 write (docs/exactly-once.md). */
-export const KEYED_WRITES: ReadonlySet<string> = new Set(['db.run', 'db.batch', 'db.statement', 'db.exec']);
+export const KEYED_WRITES: ReadonlySet<string> = new Set(
+  pathsWhere((p) => p.kind !== 'stream' && p.retry === 'keyed'),
+);
 
 /**
  * Writes that leave the same state however often they run, so a retry needs no key: a KV put of
  * the same value, a delete, an R2 put without a condition (a conditional one would answer its own
  * retry with `null`, the condition having failed), an abort of a multipart upload.
  */
-export const IDEMPOTENT_WRITES: ReadonlySet<string> = new Set([
-  'kv.put',
-  'kv.delete',
-  'r2.put',
-  'r2.delete',
-  'r2.abortMultipartUpload',
-]);
+export const IDEMPOTENT_WRITES: ReadonlySet<string> = new Set(
+  pathsWhere((p) => p.kind === 'mutation' && p.retry === 'idempotent'),
+);
 
 function field(input: unknown, name: string): unknown {
   return typeof input === 'object' && input !== null ? (input as Record<string, unknown>)[name] : undefined;

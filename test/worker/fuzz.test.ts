@@ -2,6 +2,7 @@ import { env } from 'cloudflare:test';
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { transformer } from '../../shared/index.ts';
+import { type ProcedurePath, pathsWhere } from '../../shared/procedures.ts';
 import { isReadOnlySql } from '../../shared/sql.ts';
 import { GATEWAY_URL, gateway, gatewayFetch } from './helpers.ts';
 
@@ -11,30 +12,8 @@ import { GATEWAY_URL, gateway, gatewayFetch } from './helpers.ts';
 
 const RUNS = Number(env.FUZZ_RUNS ?? '8');
 
-const PROCEDURES = [
-  // One entry per procedure of the router (SHAPES below gives each its near-valid inputs).
-  'db.query',
-  'db.first',
-  'db.raw',
-  'db.run',
-  'db.batch',
-  'db.exec',
-  'db.statement',
-  'kv.get',
-  'kv.getWithMetadata',
-  'kv.put',
-  'kv.delete',
-  'kv.list',
-  'r2.get',
-  'r2.head',
-  'r2.put',
-  'r2.delete',
-  'r2.list',
-  'r2.createMultipartUpload',
-  'r2.completeMultipartUpload',
-  'r2.abortMultipartUpload',
-  'gateway.info',
-];
+// Every tRPC procedure of the contract (SHAPES below gives each its near-valid inputs).
+const PROCEDURES = pathsWhere((entry) => entry.kind !== 'stream');
 
 const FIELDS = [
   'sql',
@@ -175,7 +154,7 @@ const prefix = fc.oneof(
 );
 const list = { prefix, limit: fc.integer({ min: -1, max: 1200 }), cursor: fc.string() };
 
-const SHAPES: Record<string, Record<string, fc.Arbitrary<unknown>>> = {
+const SHAPES: Partial<Record<ProcedurePath, Record<string, fc.Arbitrary<unknown>>>> = {
   'db.query': { sql, params, binding: fc.constantFrom('DB', 'NOPE') },
   'db.first': { sql, params, column: fc.constantFrom('v', 'nope', '') },
   'db.raw': { sql, params, columnNames: fc.boolean() },
@@ -236,7 +215,7 @@ const SHAPES: Record<string, Record<string, fc.Arbitrary<unknown>>> = {
   'gateway.info': {},
 };
 
-function inputFor(path: string): fc.Arbitrary<unknown> {
+function inputFor(path: ProcedurePath): fc.Arbitrary<unknown> {
   const shape = SHAPES[path] ?? {};
   const fields = Object.fromEntries(
     Object.entries(shape).map(([name, arbitrary]) => [name, fc.oneof({ weight: 5, arbitrary }, value)]),

@@ -11,8 +11,8 @@ import {
   GATEWAY_BINDINGS,
   KvBinding,
   KvKey,
-  type Mutation,
-  type Query,
+  type ProcedureEntry,
+  type ProceduresOf,
   type RouterOf,
 } from '../../shared/index.ts';
 import { afterAnswer } from '../../worker/after.ts';
@@ -50,7 +50,7 @@ describe('the README tour', () => {
 });
 
 // ── Adding a procedure ──────────────────────────────────────────────────────────────────────────
-// A real change edits shared/limits.ts, shared/schemas/kv.ts, shared/router-type.ts and
+// A real change edits shared/limits.ts, shared/schemas/kv.ts, shared/procedures.ts and
 // worker/routers/kv.ts; here the same code stands in a fixture router of its own.
 
 // Step 1 (shared/limits.ts):
@@ -77,13 +77,13 @@ const kv = {
   },
 } as const;
 
-// Step 2 (shared/router-type.ts, entries of `GatewayProcedures['kv']`):
-type Procedures = {
-  kv: {
-    getMany: Query<typeof kv.getMany>;
-    deleteMany: Mutation<typeof kv.deleteMany>;
-  };
-};
+// Step 2 (shared/procedures.ts, entries of `PROCEDURES`):
+const PROCEDURES = {
+  'kv.getMany': { kind: 'query', schema: kv.getMany, retry: 'read', keys: ['keys'] },
+  'kv.deleteMany': { kind: 'mutation', schema: kv.deleteMany, retry: 'idempotent', keys: ['keys'] },
+} as const satisfies Record<string, ProcedureEntry>;
+
+type Procedures = ProceduresOf<typeof PROCEDURES>;
 
 // Step 3 (worker/routers/kv.ts, entries of `kvRouter`):
 const kvRouter = router({

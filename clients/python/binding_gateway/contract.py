@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Any, Final, Literal, NotRequired, TypedDict, cast
 
 #: The contract's version; sent as `x-gateway-contract`, a gateway on another version refuses the call.
-CONTRACT_VERSION: Final = "e65fcc0b8ec5dadd"
+CONTRACT_VERSION: Final = "9f181d4060033f09"
 
 #: Every code a gateway error carries in `error.json.data.gatewayCode`.
 GatewayCode = Literal["BAD_INPUT", "SQL_ERROR", "READ_ONLY", "CONSTRAINT", "NOT_FOUND", "METHOD_NOT_ALLOWED", "UNSUPPORTED_MEDIA_TYPE", "PRECONDITION_FAILED", "RANGE_NOT_SATISFIABLE", "LIMIT_EXCEEDED", "RATE_LIMITED", "UNAVAILABLE", "OVERLOADED", "TIMEOUT", "UNAUTHORIZED", "FORBIDDEN", "IDEMPOTENCY_MISMATCH", "RESULT_PENDING", "ALREADY_APPLIED", "VERSION_MISMATCH", "CANCELLED", "INTERNAL"]
