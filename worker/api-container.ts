@@ -47,7 +47,9 @@ export class ApiContainer extends DurableObject<Env> {
   async #start(): Promise<Fetcher> {
     const container = this.ctx.container;
     if (!container) {
-      throw new Error('ApiContainer has no container: name it in wrangler.toml [[containers]] class_name');
+      throw new Error(
+        'ApiContainer has no container: no [[containers]] in wrangler.toml names it, or containers are off ([dev] enable_containers = false)',
+      );
     }
     const props: GatewayProps = { containerId: this.ctx.id.toString(), instance: this.ctx.id.name };
     // First: an intercept lasts until the container stops, and the container's first call (its
