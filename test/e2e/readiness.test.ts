@@ -1,15 +1,19 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { createServer, Server } from 'node:http';
-import path from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { type ContainerKind, containerCommand, PYTHON_APP_MODULES } from '../../scripts/container-process.ts';
 import { ROOT, waitForOk } from '../../scripts/local-session.ts';
+import { findPython } from '../../scripts/python.ts';
 import { transformer } from '../../shared/index.ts';
 import { freePort } from './helpers.ts';
 
 // The container's readiness self-test (container/readiness.ts), on the real container process:
 // when no gateway answers gateway.info, one log line names the likely causes and /api/* answers a
-// JSON 503 with that reason, at once, instead of waiting for its calls' deadlines.
+// JSON 503 with that reason, at once, instead of waiting for its calls' deadlines. The Python app
+// (examples/python-fastapi) does the same, where a Python with its packages is here.
+
+const KINDS: ContainerKind[] = findPython(ROOT, PYTHON_APP_MODULES).ok ? ['node', 'python'] : ['node'];
 
 const started: (ChildProcess | Server)[] = [];
 
@@ -23,21 +27,25 @@ afterEach(async () => {
   }
 });
 
-/** The container process, with `env` over a clean environment; its stderr lines collected. */
-async function startContainer(env: Record<string, string>): Promise<{ port: number; errors: string[] }> {
+/** A container process, with `env` over a clean environment; its log lines (stdout and stderr) collected. */
+async function startContainer(
+  env: Record<string, string>,
+  kind: ContainerKind = 'node',
+): Promise<{ port: number; lines: string[] }> {
   const port = await freePort();
-  const child = spawn(process.execPath, [path.join(ROOT, 'container', 'server.ts')], {
-    cwd: ROOT,
-    env: { PATH: process.env.PATH, HOST: '127.0.0.1', PORT: String(port), ...env },
-    stdio: ['ignore', 'ignore', 'pipe'],
+  const command = containerCommand(kind, ROOT, port);
+  const child = spawn(command.command, command.args, {
+    cwd: command.cwd,
+    env: { PATH: process.env.PATH, ...command.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
   });
   started.push(child);
-  const errors: string[] = [];
-  child.stderr
-    ?.setEncoding('utf8')
-    .on('data', (text: string) => errors.push(...text.split('\n').filter(Boolean)));
+  const lines: string[] = [];
+  for (const stream of [child.stdout, child.stderr]) {
+    stream?.setEncoding('utf8').on('data', (text: string) => lines.push(...text.split('\n').filter(Boolean)));
+  }
   await waitForOk(new URL(`http://127.0.0.1:${port}/health`), 20_000, () => child.exitCode === null);
-  return { port, errors };
+  return { port, lines };
 }
 
 /** A stand-in gateway on `port` answering every gateway.info; the real one needs a Worker. */
@@ -59,27 +67,31 @@ async function gatewayOn(port: number): Promise<void> {
 const unreachable = (errors: string[]) => errors.filter((line) => line.includes('"gateway_unreachable"'));
 
 describe('the readiness self-test', () => {
-  it('answers /api/* with a JSON 503 naming placement.region and a shadowing catch-all when gateway.internal does not answer', async () => {
-    // No GATEWAY_URL: http://gateway.internal/trpc, which nothing intercepts outside a Container.
-    const { port, errors } = await startContainer({});
-    const response = await fetch(`http://127.0.0.1:${port}/api/users`);
-    expect(response.status).toBe(503);
-    const body = (await response.json()) as { error: string; reason: string };
-    expect(body.error).toBe('the storage gateway is not reachable');
-    expect(body.reason).toMatch(/^no gateway answered gateway\.info at http:\/\/gateway\.internal\/trpc/);
-    expect(body.reason).toContain('placement.region');
-    expect(body.reason).toContain('cloudflare/containers#226');
-    expect(body.reason).toContain('cloudflare/sandbox-sdk#720');
-    expect(unreachable(errors)).toHaveLength(1);
-    expect(JSON.parse(unreachable(errors)[0] ?? '{}')).toEqual({
-      event: 'gateway_unreachable',
-      reason: body.reason,
-    });
-  });
+  it.each(KINDS)(
+    'answers /api/* with a JSON 503 naming placement.region and a shadowing catch-all when gateway.internal does not answer (%s)',
+    async (kind) => {
+      // No GATEWAY_URL: http://gateway.internal/trpc, which nothing intercepts outside a Container.
+      const { port, lines: errors } = await startContainer({}, kind);
+      const response = await fetch(`http://127.0.0.1:${port}/api/users`);
+      expect(response.status).toBe(503);
+      const body = (await response.json()) as { error: string; reason: string };
+      expect(body.error).toBe('the storage gateway is not reachable');
+      expect(body.reason).toMatch(/^no gateway answered gateway\.info at http:\/\/gateway\.internal\/trpc/);
+      expect(body.reason).toContain('placement.region');
+      expect(body.reason).toContain('cloudflare/containers#226');
+      expect(body.reason).toContain('cloudflare/sandbox-sdk#720');
+      expect(JSON.parse(unreachable(errors)[0] ?? '{}')).toEqual({
+        event: 'gateway_unreachable',
+        reason: body.reason,
+      });
+    },
+  );
 
   it('serves /api/* once a gateway answers, having logged the failure once', async () => {
     const gatewayPort = await freePort();
-    const { port, errors } = await startContainer({ GATEWAY_URL: `http://127.0.0.1:${gatewayPort}/trpc` });
+    const { port, lines: errors } = await startContainer({
+      GATEWAY_URL: `http://127.0.0.1:${gatewayPort}/trpc`,
+    });
     for (let i = 0; i < 3; i++) {
       const response = await fetch(`http://127.0.0.1:${port}/api/users`);
       expect(response.status).toBe(503);
