@@ -8,3 +8,9 @@ export const QUIET_GATEWAY_PATH = '/__quiet/trpc';
  * the path the container's calls to `http://gateway.internal/trpc` arrive on in production.
  */
 export const OUTBOUND_GATEWAY_PATH = GATEWAY_PATH;
+
+/**
+ * The bench Worker's route to the `Gateway` entrypoint, called through `ctx.exports.Gateway({ props })`
+ * as the Durable-Object mount's interception calls it (worker/api-container.ts).
+ */
+export const ENTRYPOINT_GATEWAY_PATH = '/__entrypoint/trpc';

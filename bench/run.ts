@@ -19,7 +19,7 @@ import { createGatewayEnv } from '../shared/env/index.ts';
 import { DEV_GATEWAY_PATH } from '../shared/transport.ts';
 import { renderChart } from './chart.ts';
 import { type BenchConfig, formatLegend, formatTable, summarize } from './report.ts';
-import { OUTBOUND_GATEWAY_PATH, QUIET_GATEWAY_PATH } from './routes.ts';
+import { ENTRYPOINT_GATEWAY_PATH, OUTBOUND_GATEWAY_PATH, QUIET_GATEWAY_PATH } from './routes.ts';
 import {
   type BenchContext,
   CONCURRENT_READS,
@@ -99,6 +99,7 @@ async function bench(server: BenchServer, args: ReturnType<typeof readArgs>): Pr
     cannedClient: await recordedReplyClient(gatewayUrl, server.token),
     quietClient: createGatewayClient({ url: new URL(QUIET_GATEWAY_PATH, server.url).href }),
     outboundClient: createGatewayClient({ url: new URL(OUTBOUND_GATEWAY_PATH, server.url).href }),
+    entrypointClient: createGatewayClient({ url: new URL(ENTRYPOINT_GATEWAY_PATH, server.url).href }),
     fetchClient: createGatewayClient({ url: gatewayUrl, token: server.token, fetch: globalThis.fetch }),
     floorRuns: args.floorRuns,
     insertBatchSize: await findInsertBatchSize(client, server.url),

@@ -40,6 +40,8 @@ export const SCENARIO_INFO = {
   'gateway.query': 'typed client db.query, keep-alive',
   'gateway.query.outbound':
     "the same through the container's outbound handler (production's transport: no token route)",
+  'gateway.query.entrypoint':
+    'the same through the Gateway entrypoint, ctx.exports with props (the Durable-Object mount)',
   'gateway.query.fetch': "the same over Node's global fetch instead of the default transport (attribution)",
   'gateway.run': 'typed client db.run, one INSERT, with the idempotency key the client adds',
   'gateway.run.unkeyed': 'the same with idempotencyKey: undefined (no exactly-once record)',
@@ -79,6 +81,8 @@ export interface BenchContext {
   quietClient: GatewayClient;
   /** A typed client of the outbound handler's route (what the container's calls reach in production). */
   outboundClient: GatewayClient;
+  /** A typed client of the Gateway entrypoint's route (ctx.exports.Gateway({ props })). */
+  entrypointClient: GatewayClient;
   /** The typed client with Node's global fetch injected instead of its default transport. */
   fetchClient: GatewayClient;
   /** Runs of the query per /floor request. */
@@ -156,7 +160,7 @@ export async function findInsertBatchSize(client: GatewayClient, url: URL): Prom
 }
 
 export function scenarios(ctx: BenchContext): Scenario[] {
-  const { url, client, env, cannedClient, quietClient, outboundClient, fetchClient } = ctx;
+  const { url, client, env, cannedClient, quietClient, outboundClient, entrypointClient, fetchClient } = ctx;
   const original = (path: 'query' | 'run', sql: string, params: (number | string)[]) =>
     postNewConnection<OriginalQueryAnswer & OriginalRunAnswer>(new URL(`/internal/db/${path}`, url), {
       sql,
@@ -229,6 +233,13 @@ export function scenarios(ctx: BenchContext): Scenario[] {
         outboundClient.db.query.query({ sql: SELECT_ONE, params: [id] }),
       );
       check(answer.results[0]?.id === id, 'gateway.query.outbound returned another row');
+      return ms;
+    }),
+    one('gateway.query.entrypoint', async (id) => {
+      const [ms, answer] = await timed(() =>
+        entrypointClient.db.query.query({ sql: SELECT_ONE, params: [id] }),
+      );
+      check(answer.results[0]?.id === id, 'gateway.query.entrypoint returned another row');
       return ms;
     }),
     one('gateway.query.fetch', async (id) => {

@@ -20,6 +20,11 @@ function devCallerFetch(caller: string | undefined): typeof fetch | undefined {
   };
 }
 
+/** The gateway URL the container calls: `GATEWAY_URL`, or `http://gateway.internal/trpc`. */
+export function gatewayUrlFromProcess(env: NodeJS.ProcessEnv = process.env): string {
+  return env.GATEWAY_URL || DEFAULT_GATEWAY_URL;
+}
+
 /**
  * The container's view of the Worker's bindings, configured from the environment: `GATEWAY_URL`
  * (default `http://gateway.internal/trpc`, intercepted by the Worker) and, for the local session only,
@@ -27,7 +32,7 @@ function devCallerFetch(caller: string | undefined): typeof fetch | undefined {
  */
 export function gatewayEnvFromProcess(env: NodeJS.ProcessEnv = process.env): GatewayEnv {
   return createGatewayEnv({
-    url: env.GATEWAY_URL || DEFAULT_GATEWAY_URL,
+    url: gatewayUrlFromProcess(env),
     token: env.GATEWAY_TOKEN || undefined,
     fetch: devCallerFetch(env.GATEWAY_DEV_CALLER),
     requestId: currentRequestId,
@@ -37,7 +42,7 @@ export function gatewayEnvFromProcess(env: NodeJS.ProcessEnv = process.env): Gat
 /** The typed procedures themselves (`gateway.db.query.query(...)`), from the same environment. */
 export function gatewayClientFromProcess(env: NodeJS.ProcessEnv = process.env): GatewayClient {
   return createGatewayClient({
-    url: env.GATEWAY_URL || DEFAULT_GATEWAY_URL,
+    url: gatewayUrlFromProcess(env),
     token: env.GATEWAY_TOKEN || undefined,
     fetch: devCallerFetch(env.GATEWAY_DEV_CALLER),
     requestId: currentRequestId,

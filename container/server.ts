@@ -2,12 +2,20 @@ import type { Server } from 'node:http';
 import { serve } from '@hono/node-server';
 import { CONTAINER_PORT } from '../shared/transport.ts';
 import { createApp } from './app.ts';
-import { gatewayEnvFromProcess } from './gateway.ts';
+import { gatewayClientFromProcess, gatewayEnvFromProcess, gatewayUrlFromProcess } from './gateway.ts';
+import { gatewayCheck } from './readiness.ts';
 
 // How long a stop waits for requests under way before it closes their connections.
 const DRAIN_TIMEOUT_MS = Number(process.env.DRAIN_TIMEOUT_MS ?? 10_000);
 
-const app = createApp(gatewayEnvFromProcess());
+// The readiness self-test: gateway.info at start, so that a gateway that is not there is one log
+// line and a 503 with its reason, not calls that wait for their deadline.
+const client = gatewayClientFromProcess();
+const gateway = gatewayCheck({
+  url: gatewayUrlFromProcess(),
+  probe: (signal) => client.gateway.info.query(undefined, { signal }),
+});
+const app = createApp(gatewayEnvFromProcess(), { gateway });
 const server = serve(
   {
     fetch: app.fetch,

@@ -17,6 +17,7 @@ export function logCall(
     path,
     caller: ctx.caller.id,
     transport: ctx.caller.transport,
+    ...(ctx.caller.instance === undefined ? {} : { instance: ctx.caller.instance }),
     durationMs: Date.now() - started,
     code,
     ...counts,

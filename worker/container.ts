@@ -1,10 +1,10 @@
 import { Container, type OutboundHandlerContext } from '@cloudflare/containers';
 import { CONTAINER_PORT, GATEWAY_HOST, HEALTH_PATH } from '../shared/transport.ts';
-import { handleGatewayRequest } from './gateway.ts';
-import { policyFor } from './policy.ts';
+import { serveContainerCall } from './entrypoint.ts';
 
 /**
- * The container running the Node API (container/). Its requests to `http://gateway.internal` never
+ * The Container-class mount (`CONTAINER_MOUNT = "container-class"`, @cloudflare/containers): the
+ * container running the Node API (container/). Its requests to `http://gateway.internal` never
  * leave the Worker: `outboundByHost` hands them to the gateway with the container's id as the
  * caller, so the container holds no secret. Nothing else on the internet is reachable. Each instance
  * (`instance-0` …, see instances.ts) is a Durable Object of its own, so each has its own
@@ -24,13 +24,10 @@ export class Backend extends Container<Env> {
   // (cloudflare/containers#247). test/e2e/bundle.test.ts calls the built bundle's ContainerProxy.
   static {
     Backend.outboundByHost = {
+      // The same gateway code as the Gateway entrypoint's (entrypoint.ts), with the platform's
+      // containerId as the caller.
       [GATEWAY_HOST]: (request: Request, env: Env, ctx: OutboundHandlerContext) =>
-        handleGatewayRequest(
-          request,
-          env,
-          { transport: 'outbound', id: ctx.containerId },
-          { policy: policyFor(env) },
-        ),
+        serveContainerCall(request, env, { containerId: ctx.containerId }),
     };
   }
 }

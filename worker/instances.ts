@@ -2,6 +2,7 @@ import { getContainer } from '@cloudflare/containers';
 import { INSTANCE_HEADER, SESSION_KEY_HEADER } from '../shared/transport.ts';
 import type { WorkerEnv } from './env.ts';
 import { forwardToDevContainer } from './local-session.ts';
+import { containerMount } from './mount.ts';
 
 /**
  * The name of the pool's instance `index`. These are the names `getRandom(env.BACKEND, n)` of
@@ -61,6 +62,9 @@ function devContainerUrls(env: WorkerEnv): string[] | undefined {
 async function forward(request: Request, env: WorkerEnv, index: number, devUrls?: string[]) {
   const devUrl = devUrls?.[index];
   if (devUrl) return forwardToDevContainer(request, devUrl);
+  // ApiContainer starts its container, and waits for it, itself.
+  if (containerMount(env) === 'durable-object')
+    return env.API_CONTAINER.getByName(instanceName(index)).fetch(request);
   const backend = getContainer(env.BACKEND, instanceName(index));
   await backend.startAndWaitForPorts();
   return backend.fetch(request);

@@ -6,12 +6,19 @@
  * - `POST /floor`: the same query timed inside the Worker, D1's own cost;
  * - `/__gateway/trpc`: the real gateway, through the local session's token route (worker/local-session.ts);
  * - `/trpc`: the real gateway, through the handler the container's outbound interception mounts
- *   (worker/container.ts), production's transport: no token, the container's id as the caller.
+ *   (worker/container.ts), the Container-class mount: no token, the container's id as the caller;
+ * - `/__entrypoint/trpc`: the real gateway as the `Gateway` entrypoint, through `ctx.exports` with
+ *   props (worker/entrypoint.ts), the Durable-Object mount.
  */
+
+import { DEFAULT_GATEWAY_URL } from '../../shared/transport.ts';
 import type { WorkerEnv } from '../../worker/env.ts';
 import { handleGatewayRequest } from '../../worker/gateway.ts';
 import { isDevGatewayPath, serveDevGateway } from '../../worker/local-session.ts';
-import { OUTBOUND_GATEWAY_PATH, QUIET_GATEWAY_PATH } from '../routes.ts';
+import { ENTRYPOINT_GATEWAY_PATH, OUTBOUND_GATEWAY_PATH, QUIET_GATEWAY_PATH } from '../routes.ts';
+
+// The production Worker's entrypoint, so that ctx.exports has it here too.
+export { Gateway } from '../../worker/entrypoint.ts';
 
 type Param = null | number | string | boolean;
 
@@ -92,6 +99,13 @@ export default {
     // What Backend.outboundByHost['gateway.internal'] calls, with a container id of the bench's own.
     if (pathname === OUTBOUND_GATEWAY_PATH || pathname.startsWith(`${OUTBOUND_GATEWAY_PATH}/`)) {
       return handleGatewayRequest(request, env, { transport: 'outbound', id: 'bench-container' });
+    }
+    // What ApiContainer's interception calls: the entrypoint with props, at the container's URL.
+    if (pathname.startsWith(`${ENTRYPOINT_GATEWAY_PATH}/`)) {
+      const { search } = new URL(request.url);
+      const url = `${DEFAULT_GATEWAY_URL}${pathname.slice(ENTRYPOINT_GATEWAY_PATH.length)}${search}`;
+      const gateway = ctx.exports.Gateway({ props: { containerId: 'bench-container', instance: 'bench' } });
+      return gateway.fetch(new Request(url, request));
     }
     if (request.method === 'GET' && pathname === '/empty') return new Response(null, { status: 204 });
     if (request.method === 'POST') {

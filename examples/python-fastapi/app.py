@@ -11,6 +11,7 @@ Run it (the local session does: `npm start -- --container python`)::
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 from collections.abc import Awaitable, Callable
@@ -23,7 +24,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
 from starlette.datastructures import Headers
 
-from binding_gateway import GatewayError, create_gateway_env
+from binding_gateway import DEFAULT_GATEWAY_URL, GatewayError, create_gateway_env
 from binding_gateway.contract import LIMITS
 
 REQUEST_ID_HEADER = "x-request-id"
@@ -41,6 +42,62 @@ current_request_id: ContextVar[str | None] = ContextVar("current_request_id", de
 env = create_gateway_env(request_id=current_request_id.get)
 
 
+#: How long the readiness self-test waits for gateway.info (as container/readiness.ts).
+GATEWAY_CHECK_TIMEOUT_S = 5.0
+# Codes the client raises when no gateway answered (a network failure, no JSON, a deadline).
+NO_GATEWAY = ("UNAVAILABLE", "CANCELLED")
+PLATFORM_CAUSES = (
+    "placement.region is set in wrangler.toml (outbound interception then stops: cloudflare/containers#226); "
+    "a catch-all outbound handler shadows the one for gateway.internal (cloudflare/sandbox-sdk#720); "
+    'the Worker does not export Gateway (CONTAINER_MOUNT "durable-object") or ContainerProxy ("container-class")'
+)
+LOCAL_CAUSES = "the Worker is not running at that URL (npm start starts it first)"
+
+
+class GatewayReadiness:
+    """The readiness self-test: gateway.info at start. While no gateway answers, /api/* is a JSON 503
+    with the reason (one log line names the likely causes), and each request tests again (one
+    probe shared by the requests that arrive meanwhile), so the API serves once a gateway answers."""
+
+    def __init__(self) -> None:
+        self.ready = False
+        self.reason: str | None = None
+        self._probe: asyncio.Task[str | None] | None = None
+
+    async def status(self) -> str | None:
+        """``None`` once a gateway answered, else why none did."""
+        if self.ready:
+            return None
+        if self._probe is None or self._probe.done():
+            self._probe = asyncio.ensure_future(self._check())
+        # Shielded: a request that goes away does not cancel the probe the others wait for.
+        return await asyncio.shield(self._probe)
+
+    async def _check(self) -> str | None:
+        try:
+            await asyncio.wait_for(env.gateway.gateway_info(), GATEWAY_CHECK_TIMEOUT_S)
+            why = None
+        except TimeoutError:
+            why = f"no answer within {GATEWAY_CHECK_TIMEOUT_S} s"
+        except GatewayError as error:
+            # The gateway itself answered (with a code of its own): it is there.
+            why = error.message if error.code in NO_GATEWAY else None
+        if why is None:
+            if self.reason is not None:
+                print(json.dumps({"event": "gateway_reachable", "url": env.gateway.url}), flush=True)
+            self.ready, self.reason = True, None
+            return None
+        causes = PLATFORM_CAUSES if env.gateway.url == DEFAULT_GATEWAY_URL else LOCAL_CAUSES
+        reason = f"no gateway answered gateway.info at {env.gateway.url} ({why}). Likely causes: {causes}"
+        if self.reason is None:
+            print(json.dumps({"event": "gateway_unreachable", "reason": reason}), flush=True)
+        self.reason = reason
+        return reason
+
+
+readiness = GatewayReadiness()
+
+
 class CORS(CORSMiddleware):
     """Any origin, method and header, as the original allowed; a preflight is 204, as in the Node app."""
 
@@ -53,6 +110,18 @@ class CORS(CORSMiddleware):
 
 
 app = FastAPI()
+
+
+# Added first, so innermost: its 503 carries the CORS headers and the request id like any answer.
+@app.middleware("http")
+async def require_gateway(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+    if request.url.path == "/api" or request.url.path.startswith("/api/"):
+        reason = await readiness.status()
+        if reason is not None:
+            return JSONResponse({"error": "the storage gateway is not reachable", "reason": reason}, status_code=503)
+    return await call_next(request)
+
+
 app.add_middleware(CORS, allow_origins=["*"], allow_methods=["*"], allow_headers=["*"], expose_headers=[REQUEST_ID_HEADER])
 
 
@@ -63,6 +132,12 @@ async def request_id(request: Request, call_next: Callable[[Request], Awaitable[
     response = await call_next(request)
     response.headers[REQUEST_ID_HEADER] = current_request_id.get() or ""
     return response
+
+
+@app.on_event("startup")
+async def check_gateway() -> None:
+    # At start, not at the first request: the log line comes as soon as the container is up.
+    asyncio.ensure_future(readiness.status())
 
 
 @app.on_event("shutdown")

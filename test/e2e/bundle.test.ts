@@ -1,9 +1,11 @@
 /**
- * The production transport, tested on what `wrangler deploy` uploads: the Worker bundled by wrangler
+ * The production transports, tested on what `wrangler deploy` uploads: the Worker bundled by wrangler
  * (`wrangler deploy --dry-run --outdir`), loaded in workerd by Miniflare with wrangler.toml's
- * bindings, and its exported `ContainerProxy` called as the Containers platform calls it for a
- * container's outbound request (`ctx.exports.ContainerProxy({ props })`, which is a binding to the
- * Worker's own entrypoint with the container's props).
+ * bindings, and both mounts' entrypoints called as the Containers platform calls them for a
+ * container's outbound request: the Container class's `ContainerProxy`
+ * (`ctx.exports.ContainerProxy({ props })`, which is a binding to the Worker's own entrypoint with
+ * the container's props), and the `Gateway` entrypoint that ApiContainer registers with
+ * `ctx.container.interceptOutboundHttp('gateway.internal', ctx.exports.Gateway({ props }))`.
  *
  * Reading `Backend.outboundByHost` in a test is not enough: a class field of that name shadows the
  * `@cloudflare/containers` static setter, which is what registers the handlers ContainerProxy
@@ -34,10 +36,14 @@ const PROPS = {
 
 let outdir: string;
 let mf: Miniflare;
-let proxy: { fetch: (request: Request) => Promise<Response> };
+type Entrypoint = { fetch: (request: Request) => Promise<Response> };
+let proxy: Entrypoint;
+let gatewayEntrypoint: Entrypoint;
+let gatewayWithoutProps: Entrypoint;
+const GATEWAY_PROPS = { containerId: 'do-container-in-the-bundle', instance: 'instance-0' };
 
-const call = (url: string, procedure: string, input: unknown) =>
-  proxy.fetch(
+const call = (url: string, procedure: string, input: unknown, through: Entrypoint = proxy) =>
+  through.fetch(
     new Request(`${url}/${procedure}?batch=1`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
@@ -85,13 +91,21 @@ beforeAll(async () => {
           scriptPath: path.join(outdir, 'index.js'),
           serviceBindings: {
             CONTAINER_OUTBOUND: { name: 'binding-gateway', entrypoint: 'ContainerProxy', props: PROPS },
+            GATEWAY: { name: 'binding-gateway', entrypoint: 'Gateway', props: GATEWAY_PROPS },
+            GATEWAY_WITHOUT_PROPS: { name: 'binding-gateway', entrypoint: 'Gateway' },
           },
         },
       ],
     }),
   );
-  const bindings = await mf.getBindings<{ CONTAINER_OUTBOUND: typeof proxy }>();
+  const bindings = await mf.getBindings<{
+    CONTAINER_OUTBOUND: Entrypoint;
+    GATEWAY: Entrypoint;
+    GATEWAY_WITHOUT_PROPS: Entrypoint;
+  }>();
   proxy = bindings.CONTAINER_OUTBOUND;
+  gatewayEntrypoint = bindings.GATEWAY;
+  gatewayWithoutProps = bindings.GATEWAY_WITHOUT_PROPS;
 }, 120_000);
 
 afterAll(async () => {
@@ -99,7 +113,7 @@ afterAll(async () => {
   if (outdir) await rm(outdir, { recursive: true, force: true });
 });
 
-describe("the deployed bundle's ContainerProxy (the production transport)", () => {
+describe("the deployed bundle's ContainerProxy (the Container-class mount)", () => {
   it('hands http://gateway.internal to the gateway, with the container as the caller', async () => {
     const response = await call(DEFAULT_GATEWAY_URL, 'gateway.info', undefined);
     expect(response.status).toBe(200);
@@ -119,5 +133,38 @@ describe("the deployed bundle's ContainerProxy (the production transport)", () =
   ])('refuses %s: the container has no internet, only the gateway', async (url) => {
     const response = await proxy.fetch(new Request(url));
     expect(response.status).toBe(520);
+  });
+});
+
+describe("the deployed bundle's Gateway entrypoint (the Durable-Object mount)", () => {
+  it('exports the Durable Object that registers it', async () => {
+    // Miniflare binds wrangler.toml's API_CONTAINER to the bundle's ApiContainer export.
+    const namespace = await mf.getDurableObjectNamespace('API_CONTAINER');
+    expect(namespace.idFromName('instance-0').toString()).toMatch(/^[0-9a-f]{64}$/);
+  });
+
+  it('answers gateway.info with the container of its props as the caller', async () => {
+    const response = await call(DEFAULT_GATEWAY_URL, 'gateway.info', undefined, gatewayEntrypoint);
+    expect(response.status).toBe(200);
+    expect(await resultOf(response)).toMatchObject({
+      caller: { transport: 'outbound', id: GATEWAY_PROPS.containerId },
+    });
+  });
+
+  it("reaches the Worker's D1 binding through it", async () => {
+    const response = await call(
+      DEFAULT_GATEWAY_URL,
+      'db.first',
+      { sql: 'SELECT 40 + 2 AS answer' },
+      gatewayEntrypoint,
+    );
+    expect(await resultOf(response)).toEqual({ answer: 42 });
+  });
+
+  it('refuses a call without props with FORBIDDEN', async () => {
+    const response = await call(DEFAULT_GATEWAY_URL, 'gateway.info', undefined, gatewayWithoutProps);
+    expect(response.status).toBe(403);
+    const [item] = (await response.json()) as [{ error: { json: { data: { gatewayCode: string } } } }];
+    expect(item.error.json.data.gatewayCode).toBe('FORBIDDEN');
   });
 });

@@ -2,6 +2,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { unstable_readConfig } from 'wrangler';
 import { ROOT } from '../../scripts/local-session.ts';
+import { CONTAINER_MOUNTS } from '../../worker/mount.ts';
 
 // What wrangler.toml promises about scale-out, read as wrangler reads it.
 
@@ -13,9 +14,16 @@ describe('wrangler.toml', () => {
     ratelimits: { name: string; simple: { limit: number; period: number } }[];
   };
 
-  it('lets the platform start as many Backend instances as the Worker spreads /api/* over', () => {
-    const backend = config.containers?.find((container) => container.class_name === 'Backend');
-    expect(backend?.max_instances).toBe(config.vars.CONTAINER_INSTANCES);
+  it.each(['ApiContainer', 'Backend'])(
+    'lets the platform start as many %s instances as the Worker spreads /api/* over',
+    (className) => {
+      const mount = config.containers?.find((container) => container.class_name === className);
+      expect(mount?.max_instances).toBe(config.vars.CONTAINER_INSTANCES);
+    },
+  );
+
+  it('names a mount CONTAINER_MOUNT knows', () => {
+    expect(CONTAINER_MOUNTS).toContain(config.vars.CONTAINER_MOUNT);
   });
 
   it('binds the per-caller rate limiter with a period the binding accepts', () => {

@@ -1,0 +1,145 @@
+import { env, runInDurableObject } from 'cloudflare:test';
+import { describe, expect, it, vi } from 'vitest';
+import { transformer } from '../../shared/index.ts';
+import { CONTAINER_PORT, DEFAULT_GATEWAY_URL, GATEWAY_HOST, HEALTH_PATH } from '../../shared/transport.ts';
+import { type ApiContainer, SLEEP_AFTER_MS } from '../../worker/api-container.ts';
+
+// ApiContainer, the Durable-Object mount, in workerd: a real Durable Object with its real
+// ctx.exports. Only `ctx.container` is a stand-in: workerd has no container runtime here (no
+// Docker), and without one the Durable Object has no working container. The stand-in records what
+// the Durable Object asks of it, in order, and serves the container's port itself.
+
+type Event =
+  | { kind: 'intercept'; addr: string }
+  | { kind: 'start'; options: ContainerStartupOptions | undefined }
+  | { kind: 'inactivity'; ms: number }
+  | { kind: 'port'; port: number; path: string };
+
+class FakeContainer {
+  readonly events: Event[] = [];
+  readonly intercepts = new Map<string, Fetcher>();
+  running = false;
+  // The container is listening once started; `healthyAfter` probes of the health route fail first.
+  healthyAfter = 0;
+  #exit: (() => void) | undefined;
+
+  interceptOutboundHttp(addr: string, binding: Fetcher): Promise<void> {
+    this.events.push({ kind: 'intercept', addr });
+    this.intercepts.set(addr, binding);
+    return Promise.resolve();
+  }
+
+  start(options?: ContainerStartupOptions): void {
+    this.events.push({ kind: 'start', options });
+    this.running = true;
+  }
+
+  monitor(): Promise<void> {
+    return new Promise((resolve) => {
+      this.#exit = resolve;
+    });
+  }
+
+  /** The container exits (its idle timeout, a crash): monitor() resolves. */
+  exit(): void {
+    this.running = false;
+    this.#exit?.();
+  }
+
+  setInactivityTimeout(ms: number): Promise<void> {
+    this.events.push({ kind: 'inactivity', ms });
+    return Promise.resolve();
+  }
+
+  getTcpPort(port: number): Pick<Fetcher, 'fetch'> {
+    return {
+      fetch: async (input: RequestInfo | URL, init?: RequestInit) => {
+        const { pathname } = new URL(new Request(input, init).url);
+        this.events.push({ kind: 'port', port, path: pathname });
+        if (!this.running) throw new Error('connection refused');
+        if (pathname === HEALTH_PATH && this.healthyAfter-- > 0) throw new Error('not listening yet');
+        return Response.json({ from: 'container', pathname });
+      },
+    };
+  }
+}
+
+/** A fresh ApiContainer instance with the stand-in as its `ctx.container`. */
+async function withFakeContainer<T>(
+  run: (instance: ApiContainer, container: FakeContainer, id: string) => Promise<T>,
+): Promise<T> {
+  const stub = env.API_CONTAINER.getByName(`test-${crypto.randomUUID()}`);
+  return runInDurableObject(stub, async (instance: ApiContainer, state) => {
+    const container = new FakeContainer();
+    Object.defineProperty(state, 'container', { value: container, configurable: true });
+    return run(instance, container, state.id.toString());
+  });
+}
+
+const request = (path: string) => new Request(`http://example.com${path}`);
+
+describe('ApiContainer (the Durable-Object mount)', () => {
+  it('registers the gateway interception before it starts the container and before the first /api request', async () => {
+    await withFakeContainer(async (instance, container) => {
+      const response = await instance.fetch(request('/api/users'));
+      expect(await response.json()).toEqual({ from: 'container', pathname: '/api/users' });
+      const kinds = container.events.map((event) => event.kind);
+      expect(container.events[0]).toEqual({ kind: 'intercept', addr: GATEWAY_HOST });
+      expect(kinds.indexOf('intercept')).toBeLessThan(kinds.indexOf('start'));
+      expect(container.events.at(-1)).toEqual({ kind: 'port', port: CONTAINER_PORT, path: '/api/users' });
+    });
+  });
+
+  it('starts the container without internet, and stops it after SLEEP_AFTER_MS idle', async () => {
+    await withFakeContainer(async (instance, container) => {
+      await instance.fetch(request('/api/users'));
+      expect(container.events).toContainEqual({ kind: 'start', options: { enableInternet: false } });
+      expect(container.events).toContainEqual({ kind: 'inactivity', ms: SLEEP_AFTER_MS });
+    });
+  });
+
+  it('hands the intercepted host to the Gateway entrypoint with this Durable Object as the caller', async () => {
+    await withFakeContainer(async (instance, container, id) => {
+      await instance.fetch(request('/api/users'));
+      const gateway = container.intercepts.get(GATEWAY_HOST);
+      if (!gateway) return expect.unreachable('no interception for the gateway host');
+      const response = await gateway.fetch(`${DEFAULT_GATEWAY_URL}/gateway.info?batch=1`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ 0: transformer.serialize(undefined) }),
+      });
+      const [item] = (await response.json()) as [
+        { result: { data: Parameters<typeof transformer.deserialize>[0] } },
+      ];
+      expect(transformer.deserialize(item.result.data)).toMatchObject({
+        caller: { transport: 'outbound', id },
+      });
+    });
+  });
+
+  it('forwards nothing until the health route answers', async () => {
+    await withFakeContainer(async (instance, container) => {
+      container.healthyAfter = 2;
+      await instance.fetch(request('/api/users'));
+      const paths = container.events.flatMap((event) => (event.kind === 'port' ? [event.path] : []));
+      expect(paths).toEqual([HEALTH_PATH, HEALTH_PATH, HEALTH_PATH, '/api/users']);
+    });
+  });
+
+  it('starts a container that exited again on the next request, with the interception first again', async () => {
+    await withFakeContainer(async (instance, container) => {
+      await instance.fetch(request('/api/users'));
+      container.events.length = 0;
+      container.exit();
+      // The exit reaches the Durable Object through monitor(); a request before that may fail.
+      await vi.waitFor(async () => {
+        const response = await instance.fetch(request('/api/users'));
+        expect(response.ok).toBe(true);
+      });
+      const kinds = container.events.map((event) => event.kind);
+      expect(kinds.filter((kind) => kind === 'start')).toHaveLength(1);
+      expect(kinds.indexOf('intercept')).toBeGreaterThanOrEqual(0);
+      expect(kinds.indexOf('intercept')).toBeLessThan(kinds.indexOf('start'));
+    });
+  });
+});
