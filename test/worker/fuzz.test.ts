@@ -1,7 +1,8 @@
 import { env } from 'cloudflare:test';
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { transformer } from '../../shared/index.ts';
+import { z } from 'zod';
+import { db, kv, r2, transformer } from '../../shared/index.ts';
 import { isReadOnlySql } from '../../shared/sql.ts';
 import { GATEWAY_URL, gateway, gatewayFetch } from './helpers.ts';
 
@@ -10,6 +11,7 @@ import { GATEWAY_URL, gateway, gatewayFetch } from './helpers.ts';
 // 11,676 calls in all (FUZZ_RUNS is the count per procedure).
 
 const RUNS = Number(env.FUZZ_RUNS ?? '8');
+const CONTRACT = { db, kv, r2 };
 
 const PROCEDURES = [
   // One entry per procedure of the router (SHAPES below gives each its near-valid inputs).
@@ -244,12 +246,46 @@ function inputFor(path: string): fc.Arbitrary<unknown> {
   return fc.oneof({ weight: 4, arbitrary: fc.record(fields, { requiredKeys: [] }) }, garbage);
 }
 
-interface Item {
-  result?: unknown;
-  error?: { json?: { data?: { gatewayCode?: string } } };
+// Fields no procedure takes, or not the one they are sent to: misspellings and the other procedures' fields.
+const PROTOTYPE_KEY = /"(__proto__|constructor|prototype)"/;
+const UNKNOWN_FIELDS = ['expirationTTL', 'etagMatch', 'idempotencyKey', 'Key', 'columnName', 'x'];
+
+/** The fields a procedure's input takes, from the contract itself. */
+function knownFields(path: string): Set<string> {
+  const [ns = '', name = ''] = path.split('.');
+  const schemas = (CONTRACT as Record<string, Record<string, { input?: z.ZodType }>>)[ns]?.[name];
+  const input = schemas?.input;
+  return new Set(input instanceof z.ZodObject ? Object.keys(input.shape) : []);
 }
 
-async function call(path: string, value: unknown): Promise<{ status: number; codes: string[] }> {
+/** A near-valid input with one field the procedure does not take. */
+function inputWithUnknownField(path: string): fc.Arbitrary<{ input: unknown; field: string }> {
+  const known = knownFields(path);
+  const unknown = UNKNOWN_FIELDS.filter((field) => !known.has(field));
+  const shape = SHAPES[path] ?? {};
+  return (
+    fc
+      .tuple(fc.record(shape, { requiredKeys: [] }), fc.constantFrom(...unknown), scalar)
+      .map(([input, field, extra]) => ({ input: { ...input, [field]: extra }, field }))
+      // A prototype key anywhere is refused before parsing, in words of its own (hardening.test.ts).
+      .filter(
+        ({ input }) =>
+          !PROTOTYPE_KEY.test(
+            JSON.stringify(input, (_, v: unknown) => (typeof v === 'bigint' ? String(v) : v)),
+          ),
+      )
+  );
+}
+
+interface Item {
+  result?: unknown;
+  error?: { json?: { message?: string; data?: { gatewayCode?: string } } };
+}
+
+async function call(
+  path: string,
+  value: unknown,
+): Promise<{ status: number; codes: string[]; messages: string[] }> {
   let body: string;
   try {
     body = JSON.stringify({ 0: transformer.serialize(value) });
@@ -266,10 +302,10 @@ async function call(path: string, value: unknown): Promise<{ status: number; cod
     body,
   });
   const items = (await response.json()) as Item[] | Item;
-  const codes = (Array.isArray(items) ? items : [items]).map(
-    (item) => item.error?.json?.data?.gatewayCode ?? 'OK',
-  );
-  return { status: response.status, codes };
+  const list = Array.isArray(items) ? items : [items];
+  const codes = list.map((item) => item.error?.json?.data?.gatewayCode ?? 'OK');
+  const messages = list.map((item) => item.error?.json?.message ?? '');
+  return { status: response.status, codes, messages };
 }
 
 describe('fuzzing every procedure', () => {
@@ -290,6 +326,23 @@ describe('fuzzing every procedure', () => {
     console.log(`fuzz ${path}: ${JSON.stringify(Object.fromEntries(seen))}`);
     expect((await gateway.gateway.info.query()).contractVersion).toBeTypeOf('string');
   });
+});
+
+describe('fuzzing unknown fields', () => {
+  it.each(PROCEDURES.filter((path) => path !== 'gateway.info'))(
+    '%s refuses a near-valid input with an unknown field, naming it',
+    async (path) => {
+      await fc.assert(
+        fc.asyncProperty(inputWithUnknownField(path), async ({ input, field }) => {
+          const { codes, messages } = await call(path, input);
+          // A field over its limit as well makes the answer LIMIT_EXCEEDED; the unknown one is named either way.
+          expect(['BAD_INPUT', 'LIMIT_EXCEEDED']).toContain(codes[0]);
+          expect(messages[0]).toContain(`"${field}"`);
+        }),
+        { numRuns: RUNS },
+      );
+    },
+  );
 });
 
 // Property: a statement the read-only check lets through as a read changes nothing when the real D1

@@ -396,21 +396,10 @@ class R2Object(TypedDict):
 R2CompleteMultipartUploadOutput = R2Object
 
 
-class R2HttpMetadataInput(TypedDict):
-    """`R2HttpMetadata` in the contract."""
-
-    contentType: NotRequired[str]
-    contentLanguage: NotRequired[str]
-    contentDisposition: NotRequired[str]
-    contentEncoding: NotRequired[str]
-    cacheControl: NotRequired[str]
-    cacheExpiry: NotRequired[datetime]
-
-
 class R2CreateMultipartUploadInput(TypedDict):
     binding: NotRequired[Literal["BUCKET"]]
     key: str
-    httpMetadata: NotRequired[R2HttpMetadataInput]
+    httpMetadata: NotRequired[R2HttpMetadata]
     customMetadata: NotRequired[dict[str, str]]
 
 
@@ -528,7 +517,7 @@ class R2PutInput(TypedDict):
     binding: NotRequired[Literal["BUCKET"]]
     key: str
     body: str | bytes
-    httpMetadata: NotRequired[R2HttpMetadataInput]
+    httpMetadata: NotRequired[R2HttpMetadata]
     customMetadata: NotRequired[dict[str, str]]
     onlyIf: NotRequired[R2Conditional]
     md5: NotRequired[str]
@@ -541,7 +530,7 @@ R2PutOutput = R2Object | None
 class R2PutStreamParameters(TypedDict):
     binding: NotRequired[Literal["BUCKET"]]
     key: str
-    httpMetadata: NotRequired[R2HttpMetadataInput]
+    httpMetadata: NotRequired[R2HttpMetadata]
     customMetadata: NotRequired[dict[str, str]]
     onlyIf: NotRequired[R2Conditional]
     md5: NotRequired[str]
@@ -561,13 +550,6 @@ class R2UploadPartParameters(TypedDict):
 
 class R2UploadPartResult(TypedDict):
     part: R2UploadedPart
-
-
-class R2UploadedPartOutput(TypedDict):
-    """`R2UploadedPart` in the contract."""
-
-    partNumber: int
-    etag: str
 
 
 class Procedures:
