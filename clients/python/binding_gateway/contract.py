@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Any, Final, Literal, NotRequired, TypedDict, cast
 
 #: The contract's version; sent as `x-gateway-contract`, a gateway on another version refuses the call.
-CONTRACT_VERSION: Final = "e65fcc0b8ec5dadd"
+CONTRACT_VERSION: Final = "2b343f07c1ba92b9"
 
 #: Every code a gateway error carries in `error.json.data.gatewayCode`.
 GatewayCode = Literal["BAD_INPUT", "SQL_ERROR", "READ_ONLY", "CONSTRAINT", "NOT_FOUND", "METHOD_NOT_ALLOWED", "UNSUPPORTED_MEDIA_TYPE", "PRECONDITION_FAILED", "RANGE_NOT_SATISFIABLE", "LIMIT_EXCEEDED", "RATE_LIMITED", "UNAVAILABLE", "OVERLOADED", "TIMEOUT", "UNAUTHORIZED", "FORBIDDEN", "IDEMPOTENCY_MISMATCH", "RESULT_PENDING", "ALREADY_APPLIED", "VERSION_MISMATCH", "CANCELLED", "INTERNAL"]
@@ -241,10 +241,22 @@ class GatewayInfoOutputCaller(TypedDict):
     id: str
 
 
+class GatewayInfoOutputPolicyFairShare(TypedDict):
+    maxConcurrent: int
+    maxWaitMs: int
+
+
+class GatewayInfoOutputPolicy(TypedDict):
+    kind: Literal["allowAll", "confineKeys", "custom"]
+    keyPrefix: str | None
+    fairShare: GatewayInfoOutputPolicyFairShare
+
+
 class GatewayInfoOutput(TypedDict):
     contractVersion: str
     bindings: GatewayInfoOutputBindings
     caller: GatewayInfoOutputCaller
+    policy: GatewayInfoOutputPolicy
 
 
 #: Any JSON value.
