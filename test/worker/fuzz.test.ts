@@ -2,7 +2,7 @@ import { env } from 'cloudflare:test';
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { db, kv, r2, transformer } from '../../shared/index.ts';
+import { db, GATEWAY_MAX_ANSWER_INLINE_BYTES, kv, r2, transformer } from '../../shared/index.ts';
 import { isReadOnlySql } from '../../shared/sql.ts';
 import { GATEWAY_URL, gateway, gatewayFetch } from './helpers.ts';
 
@@ -343,6 +343,36 @@ describe('fuzzing unknown fields', () => {
       );
     },
   );
+});
+
+// Property: a D1 result near the answer's budget (16 MiB) is served whole within it, or refused
+// with LIMIT_EXCEEDED; never an answer over the budget, never INTERNAL. Each case reads ~16 MB.
+describe('fuzzing D1 results near the answer budget', () => {
+  const textRows = (count: number) =>
+    `WITH RECURSIVE r(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM r LIMIT ${count}) SELECT i, printf('%0200d', i) AS pad FROM r`;
+  it('answers within the budget or with LIMIT_EXCEEDED', { timeout: 120_000 }, async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.constantFrom('db.query', 'db.raw', 'db.statement'),
+        fc.integer({ min: 70_000, max: 80_000 }),
+        async (path, rows) => {
+          const input = { sql: textRows(rows), ...(path === 'db.statement' ? { method: 'all' } : {}) };
+          const response = await gatewayFetch(`${GATEWAY_URL}/${path}?batch=1`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json' },
+            body: JSON.stringify({ 0: transformer.serialize(input) }),
+          });
+          const text = await response.text();
+          const [item] = JSON.parse(text) as Item[];
+          const code = item?.error?.json?.data?.gatewayCode ?? 'OK';
+          expect(['OK', 'LIMIT_EXCEEDED']).toContain(code);
+          // The envelope (tRPC's and superjson's) comes on top of the rows the budget counts.
+          if (code === 'OK') expect(text.length).toBeLessThan(GATEWAY_MAX_ANSWER_INLINE_BYTES * 1.01);
+        },
+      ),
+      { numRuns: Math.max(3, Math.ceil(RUNS / 2)) },
+    );
+  });
 });
 
 // Property: a statement the read-only check lets through as a read changes nothing when the real D1
