@@ -484,6 +484,25 @@ describe("the gateway's bookkeeping", () => {
     });
   });
 
+  it('has a schema callers can read (sqlite_master, pragma_table_info), and rows they cannot', async () => {
+    const name = await table();
+    await gateway.db.run.mutate({
+      sql: `INSERT INTO ${name} (v) VALUES ('ok')`,
+      idempotencyKey: unique('key'),
+    });
+    const schema = await gateway.db.query.query({
+      sql: "SELECT name, sql FROM sqlite_master WHERE type = 'table'",
+    });
+    const own = schema.results.find((row) => row.name === WRITES_TABLE);
+    expect(own?.sql).toContain('fingerprint TEXT NOT NULL');
+    const columns = await gateway.db.raw.query({
+      sql: 'SELECT name FROM pragma_table_info(?)',
+      params: [WRITES_TABLE],
+    });
+    expect(columns.flat()).toEqual(['caller', 'key', 'fingerprint', 'state', 'result', 'created_at']);
+    await expectGatewayError(gateway.db.query.query({ sql: `SELECT * FROM ${WRITES_TABLE}` }), 'FORBIDDEN');
+  });
+
   it('is created by the gateway where it is missing, on the first keyed write', async () => {
     await env.DB.exec(`DROP TABLE IF EXISTS ${WRITES_TABLE}`);
     const name = await table();
