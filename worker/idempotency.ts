@@ -208,10 +208,29 @@ function flushLater(after: After, database: Database, binding: string): void {
   );
 }
 
+/**
+ * Whether a value's JSON is surely over `limit` bytes, from a lower bound of its size (characters
+ * of its strings, bytes of its BLOBs) counted until it passes: a result of many MB (RETURNING rows)
+ * is then known too large to keep without serializing it all.
+ */
+function surelyOver(value: unknown, limit: number): boolean {
+  let size = 0;
+  const stack: unknown[] = [value];
+  while (stack.length > 0 && size <= limit) {
+    const item = stack.pop();
+    if (typeof item === 'string') size += item.length;
+    else if (item instanceof Uint8Array) size += item.byteLength;
+    else if (typeof item === 'object' && item !== null)
+      for (const inner of Object.values(item)) stack.push(inner);
+    else size += 1;
+  }
+  return size > limit;
+}
+
 /** Keeps the result for repeats: off the caller's path, carried by the next write or on its own. */
 function record(after: After, database: Database, binding: string, claim: Claim, result: unknown): void {
-  const text = JSON.stringify(transformer.serialize(result));
-  const kept = text.length <= MAX_RESULT_BYTES;
+  const text = surelyOver(result, MAX_RESULT_BYTES) ? null : JSON.stringify(transformer.serialize(result));
+  const kept = text !== null && text.length <= MAX_RESULT_BYTES;
   putBack(binding, [[kept ? 'done' : 'unkept', kept ? text : null, claim.caller, claim.key]]);
   flushLater(after, database, binding);
 }
