@@ -2,9 +2,17 @@ import { Hono } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import { z } from 'zod';
 import { GatewayBindingError, type GatewayEnv } from '../shared/env/index.ts';
+import { USERS_API_MAX_EMAIL_CHARS } from '../shared/limits.ts';
 
 const NewUser = z.object({
-  email: z.string({ error: 'email is required' }).trim().pipe(z.email('email is not a valid address')),
+  email: z
+    .string({
+      error: ({ input }) =>
+        input === undefined || input === null ? 'email is required' : 'email must be a string',
+    })
+    .trim()
+    .max(USERS_API_MAX_EMAIL_CHARS, `email is over ${USERS_API_MAX_EMAIL_CHARS} characters`)
+    .pipe(z.email('email is not a valid address')),
   name: z.string().trim().max(200, 'name is over 200 characters').optional(),
 });
 

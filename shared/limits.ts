@@ -125,6 +125,11 @@ export const STREAM_FRAME_MAX_BYTES = 256 * KiB;
  * are answered 413 before they are read.
  */
 export const CONTAINER_API_MAX_BODY_BYTES = 1 * MiB;
+/**
+ * The users API's longest email, in characters: RFC 5321 allows a path of 256 octets, angle
+ * brackets included (section 4.5.3.1.3), so an address of at most 254.
+ */
+export const USERS_API_MAX_EMAIL_CHARS = 254;
 /** Nesting of arrays and objects in a request body; deeper JSON is refused before it is parsed. */
 export const GATEWAY_MAX_JSON_DEPTH = 64;
 /** Object keys refused anywhere in a request body (inputs and transformer metadata alike). */

@@ -35,3 +35,59 @@ export function takeInlineBytes(
   }
   ctx.answer.inlineBytes = total;
 }
+
+/**
+ * A string's UTF-8 length, without encoding it. JSON's escapes are not counted: they make text that
+ * is mostly quotes or control characters up to six times larger (then the bound is that much looser).
+ */
+function utf8Length(text: string): number {
+  let bytes = text.length;
+  for (let i = 0; i < text.length; i++) {
+    const unit = text.charCodeAt(i);
+    // Two bytes more for 0x800 and above; a surrogate pair is 4 bytes from 2 units, as 2 + 2.
+    if (unit >= 0x80) bytes += unit >= 0x800 && (unit < 0xd800 || unit > 0xdfff) ? 2 : 1;
+  }
+  return bytes;
+}
+
+/** One value of a D1 row in the answer: a BLOB (the binding's number[], or bytes) as base64. */
+function sqlValueBytes(value: unknown): number {
+  if (typeof value === 'string') return utf8Length(value) + 2;
+  if (Array.isArray(value)) return base64Bytes(value.length) + 2;
+  if (value instanceof Uint8Array) return base64Bytes(value.byteLength) + 2;
+  if (typeof value === 'number') return String(value).length;
+  return 4;
+}
+
+/**
+ * Takes D1 rows (objects, or arrays for `raw`) out of the answer's budget, the same budget inline
+ * bodies take from, counting as it goes: a result past the budget is refused as soon as the count
+ * gets there, before any of it is converted or serialized. D1 has no cursor the gateway could stream
+ * rows from: the caller pages instead. `written`: the statement wrote, and that write stands.
+ */
+export function takeD1Rows(
+  ctx: Pick<GatewayContext, 'answer'>,
+  rows: readonly unknown[],
+  { written = false }: { written?: boolean } = {},
+): void {
+  let total = ctx.answer.inlineBytes;
+  for (const row of rows) {
+    if (Array.isArray(row)) {
+      for (const value of row) total += sqlValueBytes(value) + 1;
+    } else if (typeof row === 'object' && row !== null) {
+      for (const [column, value] of Object.entries(row))
+        total += utf8Length(column) + 4 + sqlValueBytes(value);
+    } else {
+      total += sqlValueBytes(row);
+    }
+    if (total > GATEWAY_MAX_ANSWER_INLINE_BYTES) {
+      throw new GatewayError(
+        'LIMIT_EXCEEDED',
+        `D1's result is over the ${GATEWAY_MAX_ANSWER_INLINE_BYTES} bytes one answer carries (all its calls together); ` +
+          'page the query: LIMIT/OFFSET, or keyset (WHERE id > ? ORDER BY id LIMIT n)' +
+          (written ? '. The write itself ran and stands; return fewer rows with RETURNING' : ''),
+      );
+    }
+  }
+  ctx.answer.inlineBytes = total;
+}

@@ -1,6 +1,7 @@
 import type { After } from './after.ts';
 import type { Caller } from './caller.ts';
 import { GatewayError } from './errors.ts';
+import { settingsOrRefusal } from './settings.ts';
 
 /**
  * What a refused caller is told to wait, in seconds (`retry-after`). A concurrency slot frees as soon
@@ -61,14 +62,6 @@ function isOver(key: string): boolean {
 
 function keyOf(caller: Caller): string {
   return `${caller.transport}:${caller.id}`;
-}
-
-function wholeNumber(name: string, raw: number | string | undefined): number {
-  const value = typeof raw === 'string' ? Number(raw.trim() || Number.NaN) : (raw ?? 0);
-  if (!Number.isInteger(value) || value < 0) {
-    throw new Error(`${name} must be a whole number (0: none), not ${JSON.stringify(raw)}`);
-  }
-  return value;
 }
 
 /** How many of a caller's calls this isolate is running now, and how many wait (for tests and logs). */
@@ -141,9 +134,10 @@ export async function withinFairShare<T>(
     throw new GatewayError('RATE_LIMITED', `fair share: ${caller.id} ${why}; retry shortly`);
   };
   const key = keyOf(caller);
-  const max =
-    wholeNumber('FAIR_SHARE_MAX_CONCURRENT', env.FAIR_SHARE_MAX_CONCURRENT) || Number.POSITIVE_INFINITY;
-  const maxWaitMs = wholeNumber('FAIR_SHARE_MAX_WAIT_MS', env.FAIR_SHARE_MAX_WAIT_MS);
+  const settings = settingsOrRefusal(env);
+  if (settings instanceof GatewayError) throw settings;
+  const max = settings.fairShareMaxConcurrent || Number.POSITIVE_INFINITY;
+  const maxWaitMs = settings.fairShareMaxWaitMs;
   const limiter = env.CALLER_RATE_LIMIT;
   if (limiter) {
     if (isOver(key)) refuse('is over its calls per period');

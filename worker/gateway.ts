@@ -10,6 +10,7 @@ import { readGuardedBody } from './guards.ts';
 import { allowAll, type Policy } from './policy.ts';
 import { BATCHED_READ_PATHS } from './read-batch.ts';
 import { appRouter } from './router.ts';
+import { isSettingsRefusal, settingsOrRefusal } from './settings.ts';
 import { handleStreamCall, streamCallOf } from './streams.ts';
 
 export interface GatewayOptions {
@@ -66,14 +67,18 @@ export async function handleGatewayRequest(
   // Every method but POST is refused, in the gateway's shape, for both kinds of call: tRPC itself
   // would answer a HEAD with an empty 204 before any context exists. The transport's refusal comes first.
   const wrongMethod = request.method !== 'POST';
+  // Invalid settings (settings.ts) refuse every call, rather than serve with a default the operator
+  // did not choose; the log says which, once.
+  const settings = settingsOrRefusal(env, log);
   const refused =
     transportRefusal ??
+    (settings instanceof GatewayError ? settings : undefined) ??
     (wrongMethod ? new GatewayError('METHOD_NOT_ALLOWED', 'the gateway answers POST only') : undefined);
   const finish = (response: Response): Response => {
     // A HEAD answer has no body (its headers say what a POST would have answered).
     const answered = new Response(request.method === 'HEAD' ? null : response.body, response);
     answered.headers.set(REQUEST_ID_HEADER, requestId);
-    if (wrongMethod && !transportRefusal) answered.headers.set('allow', 'POST');
+    if (refused?.gatewayCode === 'METHOD_NOT_ALLOWED') answered.headers.set('allow', 'POST');
     return answered;
   };
   const stream = streamCallOf(new URL(request.url).pathname, endpoint);
@@ -142,7 +147,7 @@ export async function handleGatewayRequest(
     },
     onError({ error, path }) {
       // The caller gets a generic message for INTERNAL; the cause is logged here, and only here.
-      if (gatewayCodeOfError(error) === 'INTERNAL') {
+      if (gatewayCodeOfError(error) === 'INTERNAL' && !isSettingsRefusal(error)) {
         console.error(
           JSON.stringify({
             event: 'gateway.internal_error',

@@ -50,7 +50,6 @@ const PENDING_MS = 35_000;
 /** A result larger than this is not kept (D1 rows hold 2 MB): a repeat gets `ALREADY_APPLIED`. */
 const MAX_RESULT_BYTES = D1_MAX_ROW_BYTES / 2;
 
-const CONFLICT = new RegExp(`UNIQUE constraint failed: ${WRITES_TABLE}\\.`);
 const MISSING = new RegExp(`no such table: (main\\.)?${WRITES_TABLE}\\b`);
 
 type Database = D1Database | D1DatabaseSession;
@@ -88,6 +87,15 @@ export function checkCallerWaits(ctx: Context): void {
 
 async function ensureTable(database: Database): Promise<void> {
   await database.prepare(CREATE_TABLE).run();
+}
+
+/** Whether the gateway's table exists: a caller's trigger can raise "no such table" word for word. */
+async function tableExists(database: Database): Promise<boolean> {
+  const found = await database
+    .prepare(`SELECT 1 AS found FROM sqlite_master WHERE type = 'table' AND name = ?`)
+    .bind(WRITES_TABLE)
+    .first<number>('found');
+  return found !== null;
 }
 
 /** The first call's answer to a repeat of its key, from the record. */
@@ -200,10 +208,29 @@ function flushLater(after: After, database: Database, binding: string): void {
   );
 }
 
+/**
+ * Whether a value's JSON is surely over `limit` bytes, from a lower bound of its size (characters
+ * of its strings, bytes of its BLOBs) counted until it passes: a result of many MB (RETURNING rows)
+ * is then known too large to keep without serializing it all.
+ */
+function surelyOver(value: unknown, limit: number): boolean {
+  let size = 0;
+  const stack: unknown[] = [value];
+  while (stack.length > 0 && size <= limit) {
+    const item = stack.pop();
+    if (typeof item === 'string') size += item.length;
+    else if (item instanceof Uint8Array) size += item.byteLength;
+    else if (typeof item === 'object' && item !== null)
+      for (const inner of Object.values(item)) stack.push(inner);
+    else size += 1;
+  }
+  return size > limit;
+}
+
 /** Keeps the result for repeats: off the caller's path, carried by the next write or on its own. */
 function record(after: After, database: Database, binding: string, claim: Claim, result: unknown): void {
-  const text = JSON.stringify(transformer.serialize(result));
-  const kept = text.length <= MAX_RESULT_BYTES;
+  const text = surelyOver(result, MAX_RESULT_BYTES) ? null : JSON.stringify(transformer.serialize(result));
+  const kept = text !== null && text.length <= MAX_RESULT_BYTES;
   putBack(binding, [[kept ? 'done' : 'unkept', kept ? text : null, claim.caller, claim.key]]);
   flushLater(after, database, binding);
 }
@@ -256,7 +283,7 @@ export async function onceInBatch<T>(
       `INSERT INTO ${WRITES_TABLE} (caller, key, fingerprint, state, created_at) VALUES (?, ?, ?, 'claimed', ?)`,
     )
     .bind(claim.caller, claim.key, claim.fingerprint, Date.now());
-  // A second attempt follows a key forgotten between the claim and the replay, or a table created.
+  // A second attempt follows the creation of the table, found missing.
   for (let attempt = 0; ; attempt++) {
     let results: Results;
     // Other writes' results ride along, after the statements: they commit with this write or, if it
@@ -276,16 +303,25 @@ export async function onceInBatch<T>(
         flushLater(ctx.after, database, call.binding);
       }
       const message = error instanceof Error ? error.message : String(error);
-      if (attempt < 2 && CONFLICT.test(message)) {
-        const first = await replay<T>(database, claim);
+      const code = classifyBindingError(error);
+      if (code === 'CONSTRAINT') {
+        // Whether the claim conflicted is told by the key's record, which only the gateway writes
+        // (callers' SQL cannot name its table), never by the message: a caller's trigger can raise
+        // "UNIQUE constraint failed: _gateway_writes.…" word for word. The claim runs first, so a
+        // record for the key means the claim is what failed. No record: the failure is the
+        // statements' own (or the key was forgotten in between, ~24 h after its claim).
+        const first = await replay<T>(database, claim).catch((lookup: unknown) => {
+          if (lookup instanceof Error && MISSING.test(lookup.message)) return undefined;
+          throw lookup;
+        });
         if (first !== undefined) return first;
-        continue;
+        throw error;
       }
-      if (attempt < 2 && MISSING.test(message)) {
+      if (attempt < 2 && MISSING.test(message) && !(await tableExists(database))) {
         await ensureTable(database);
         continue;
       }
-      if (!DEFINITE_FAILURES.has(classifyBindingError(error))) markIfCommitted(ctx.after, database, claim);
+      if (!DEFINITE_FAILURES.has(code)) markIfCommitted(ctx.after, database, claim);
       throw error;
     }
     const result = shape(results.slice(1, 1 + statements.length));

@@ -1,8 +1,10 @@
 import { getContainer } from '@cloudflare/containers';
 import { INSTANCE_HEADER, SESSION_KEY_HEADER } from '../shared/transport.ts';
 import type { WorkerEnv } from './env.ts';
+import { GatewayError } from './errors.ts';
 import { forwardToDevContainer } from './local-session.ts';
 import { containerMount } from './mount.ts';
+import { InvalidSettings, readSettings, type SettingsEnv, settingsOrRefusal } from './settings.ts';
 
 /**
  * The name of the pool's instance `index`. These are the names `getRandom(env.BACKEND, n)` of
@@ -17,13 +19,10 @@ export function instanceName(index: number): string {
 }
 
 /** `CONTAINER_INSTANCES` from wrangler.toml: how many instances `/api/*` is spread over. */
-export function instanceCount(env: { CONTAINER_INSTANCES?: number | string | undefined }): number {
-  const raw = env.CONTAINER_INSTANCES ?? 1;
-  const count = typeof raw === 'number' ? raw : Number(raw.trim() || Number.NaN);
-  if (!Number.isInteger(count) || count < 1) {
-    throw new Error(`CONTAINER_INSTANCES must be a whole number of at least 1, not ${JSON.stringify(raw)}`);
-  }
-  return count;
+export function instanceCount(env: SettingsEnv): number {
+  const read = readSettings(env);
+  if (!read.ok) throw new InvalidSettings(read.problems);
+  return read.settings.containerInstances;
 }
 
 /** FNV-1a, 32 bits: small, and the same in every isolate and every deploy (unlike a seeded hash). */
@@ -76,6 +75,10 @@ async function forward(request: Request, env: WorkerEnv, index: number, devUrls?
  * 503, labelled too: the caller may retry, and will likely reach another.
  */
 export async function serveApi(request: Request, env: WorkerEnv): Promise<Response> {
+  // Invalid settings refuse /api/* as they refuse gateway calls: one log line says which.
+  if (settingsOrRefusal(env) instanceof GatewayError) {
+    return Response.json({ error: 'the Worker is misconfigured; its log says how' }, { status: 500 });
+  }
   let index: number | undefined;
   try {
     const devUrls = devContainerUrls(env);

@@ -351,7 +351,7 @@ export async function handleStreamCall(
   } catch (caught) {
     const error = caught instanceof z.ZodError ? fromZodError(caught) : asGatewayError(caught);
     code = error.gatewayCode;
-    if (code === 'INTERNAL') {
+    if (code === 'INTERNAL' && caught !== ctx.refusal) {
       ctx.log(
         JSON.stringify({
           event: 'gateway.internal_error',

@@ -32,6 +32,8 @@ VALID_REQUEST_ID = re.compile(r"^[\w.:-]{1,128}$")
 # What the Node app's zod `z.email()` takes, near enough: something@domain.tld, no spaces.
 EMAIL = re.compile(r"^[^\s@]+@[^\s@]+\.[^\s@]+$")
 MAX_NAME_CHARS = 200
+#: RFC 5321's longest address (shared/limits.ts, as the Node app): 254 characters.
+MAX_EMAIL_CHARS = LIMITS["USERS_API_MAX_EMAIL_CHARS"]
 #: A request body is read only up to this (shared/limits.ts, as the Node app's bodyLimit): 1 MiB.
 MAX_BODY_BYTES = LIMITS["CONTAINER_API_MAX_BODY_BYTES"]
 
@@ -204,9 +206,15 @@ async def create_user(request: Request) -> JSONResponse:
     if not isinstance(data, dict):
         return bad_request("the body is not a JSON object")
     email, name = data.get("email"), data.get("name", "")
-    if not isinstance(email, str) or not email.strip():
+    if email is None:
         return bad_request("email is required")
+    if not isinstance(email, str):
+        return bad_request("email must be a string")
     email = email.strip()
+    if not email:
+        return bad_request("email is required")
+    if len(email) > MAX_EMAIL_CHARS:
+        return bad_request(f"email is over {MAX_EMAIL_CHARS} characters")
     if not EMAIL.match(email):
         return bad_request("email is not a valid address")
     if not isinstance(name, str):

@@ -109,6 +109,13 @@ class Emitter {
       );
       return [...new Set(members)].join(' | ');
     }
+    if (Array.isArray(schema.type)) {
+      // JSON Schema's short form of a union of simple types (a nullable string: ["string", "null"]).
+      const members = (schema.type as string[]).map((type, i) =>
+        this.type({ ...schema, type }, `${context}Option${i}`),
+      );
+      return [...new Set(members)].join(' | ');
+    }
     switch (schema.type) {
       case 'string':
         return 'str';

@@ -24,8 +24,24 @@ function refuseUnsupported(options: object, names: readonly string[]): void {
  * A `Range` header as the binding reads it: one range of bytes. The binding serves the whole object
  * for a header it does not take (several ranges, another unit), and so does this.
  */
+/**
+ * The fields of an options object the binding reads, and no others: the binding (a JSG struct)
+ * ignores a field it does not know, and the gateway's contract refuses one, so it is not sent.
+ */
+function known<T extends object>(value: T, names: readonly (keyof T & string)[]): T {
+  const out: Record<string, unknown> = {};
+  for (const name of names) if (value[name] !== undefined) out[name] = value[name];
+  return out as T;
+}
+
 function rangeOf(range: R2Range | Headers | undefined): R2Range | undefined {
-  if (!(range instanceof Headers)) return range;
+  if (range === undefined) return undefined;
+  if (!(range instanceof Headers))
+    return known(range as { offset?: number; length?: number; suffix?: number }, [
+      'offset',
+      'length',
+      'suffix',
+    ]) as R2Range;
   const match = /^bytes=(\d*)-(\d*)$/.exec(range.get('range')?.trim() ?? '');
   if (match === null) return undefined;
   const [, start = '', end = ''] = match;
@@ -44,12 +60,30 @@ function conditionOf(onlyIf: R2Conditional | Headers | undefined): R2Conditional
         '({ etagMatches, etagDoesNotMatch, uploadedBefore, uploadedAfter })',
     );
   }
-  return onlyIf;
+  return onlyIf === undefined
+    ? undefined
+    : known(onlyIf, [
+        'etagMatches',
+        'etagDoesNotMatch',
+        'uploadedBefore',
+        'uploadedAfter',
+        'secondsGranularity',
+      ]);
 }
+
+const HTTP_METADATA_FIELDS = [
+  'contentType',
+  'contentLanguage',
+  'contentDisposition',
+  'contentEncoding',
+  'cacheControl',
+  'cacheExpiry',
+] as const;
 
 /** `R2HTTPMetadata` from the headers the binding takes it from (others are ignored, as there). */
 function httpMetadataOf(metadata: R2HTTPMetadata | Headers | undefined): R2HTTPMetadata | undefined {
-  if (!(metadata instanceof Headers)) return metadata;
+  if (metadata === undefined) return undefined;
+  if (!(metadata instanceof Headers)) return known(metadata, HTTP_METADATA_FIELDS);
   const header = (name: string) => metadata.get(name) ?? undefined;
   const expires = header('expires');
   const out: R2HTTPMetadata = {
@@ -151,7 +185,12 @@ class GatewayR2MultipartUpload implements R2MultipartUpload {
 
   async complete(parts: R2UploadedPart[]): Promise<R2Object> {
     const { binding, client } = this.#bucket.parts;
-    const input = { binding, key: this.key, uploadId: this.uploadId, parts };
+    const input = {
+      binding,
+      key: this.key,
+      uploadId: this.uploadId,
+      parts: parts.map(({ partNumber, etag }) => ({ partNumber, etag })),
+    };
     return new GatewayR2Object(await viaGateway(client.r2.completeMultipartUpload.mutate(input)));
   }
 }

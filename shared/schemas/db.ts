@@ -60,7 +60,7 @@ export const Params = z
   .array(SqlParam)
   .max(D1_MAX_BOUND_PARAMS, `D1 binds at most ${D1_MAX_BOUND_PARAMS} parameters per statement`);
 
-export const Statement = z.object({ sql: Sql, params: Params.optional() });
+export const Statement = z.strictObject({ sql: Sql, params: Params.optional() });
 export type Statement = z.infer<typeof Statement>;
 
 /** `D1Result['meta']`; further fields D1 adds pass through. */
@@ -105,7 +105,7 @@ export const db = {
   },
   /** `db.batch(statements)`: one transaction; if one statement fails, none of them stays. */
   batch: {
-    input: z.object({
+    input: z.strictObject({
       statements: z
         .array(Statement)
         .min(1, 'a batch needs at least one statement')
@@ -131,7 +131,7 @@ export const db = {
   },
   /** `db.exec(sql)`: several statements separated by `;`, no parameters. */
   exec: {
-    input: z.object({ sql: Sql, binding: D1Binding, idempotencyKey: IdempotencyKey }),
+    input: z.strictObject({ sql: Sql, binding: D1Binding, idempotencyKey: IdempotencyKey }),
     output: z.object({ count: z.number(), duration: z.number() }),
   },
 } as const;

@@ -30,7 +30,7 @@ export const KvMetadata = Json.refine(
 export const KvType = z.enum(['text', 'json', 'bytes']);
 export type KvType = z.infer<typeof KvType>;
 
-const GetInput = z.object({
+const GetInput = z.strictObject({
   binding: KvBinding,
   key: KvKey,
   type: KvType.optional(),
@@ -69,7 +69,7 @@ export const kv = {
   },
   /** `KV.put(key, value, { expiration, expirationTtl, metadata })`. */
   put: {
-    input: z.object({
+    input: z.strictObject({
       binding: KvBinding,
       key: KvKey,
       value: KvPutValue,
@@ -81,12 +81,12 @@ export const kv = {
   },
   /** `KV.delete(key)`: deleting a missing key is not an error. */
   delete: {
-    input: z.object({ binding: KvBinding, key: KvKey }),
+    input: z.strictObject({ binding: KvBinding, key: KvKey }),
     output: z.void(),
   },
   /** `KV.list({ prefix, limit, cursor })`. */
   list: {
-    input: z.object({
+    input: z.strictObject({
       binding: KvBinding,
       prefix: z
         .string()

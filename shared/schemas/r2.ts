@@ -32,12 +32,15 @@ export const R2HttpMetadataShape = z.object({
   cacheControl: z.string().optional(),
   cacheExpiry: R2Date.optional(),
 });
-export const R2HttpMetadata = R2HttpMetadataShape.refine(
-  ({ cacheExpiry: _, ...text }) =>
-    Object.values(text).reduce((sum, value) => sum + (value === undefined ? 0 : utf8Bytes(value)), 0) <=
-    R2_MAX_HTTP_METADATA_BYTES,
-  limit(`R2 HTTP metadata is over ${R2_MAX_HTTP_METADATA_BYTES} bytes`),
-);
+// Strict as a put takes it (an unknown field is a mistake the caller hears of); loose as R2 answers it.
+export const R2HttpMetadata = z
+  .strictObject(R2HttpMetadataShape.shape)
+  .refine(
+    ({ cacheExpiry: _, ...text }) =>
+      Object.values(text).reduce((sum, value) => sum + (value === undefined ? 0 : utf8Bytes(value)), 0) <=
+      R2_MAX_HTTP_METADATA_BYTES,
+    limit(`R2 HTTP metadata is over ${R2_MAX_HTTP_METADATA_BYTES} bytes`),
+  );
 
 export const R2CustomMetadata = z
   .record(z.string(), z.string())
@@ -52,7 +55,7 @@ export const R2CustomMetadata = z
 const BareEtag = z.string().regex(/^[^"]*$/, 'an etag is given bare, without quotes');
 
 /** `R2Conditional`: a failed condition is a value (`null` for put, the head for get), not an error. */
-export const R2Conditional = z.object({
+export const R2Conditional = z.strictObject({
   etagMatches: BareEtag.optional(),
   etagDoesNotMatch: BareEtag.optional(),
   uploadedBefore: R2Date.optional(),
@@ -98,7 +101,7 @@ export const R2ObjectBody = R2Object.extend({ body: Bytes });
 export type R2ObjectBody = z.infer<typeof R2ObjectBody>;
 
 /** `R2UploadedPart`: what `r2.uploadPart` answers, and `complete` takes. */
-export const R2UploadedPart = z.object({
+export const R2UploadedPart = z.strictObject({
   partNumber: z.int().min(1).max(R2_MAX_MULTIPART_PARTS),
   etag: z.string().min(1),
 });
@@ -114,7 +117,7 @@ export const r2 = {
    * refused with `LIMIT_EXCEEDED` (read a range instead).
    */
   get: {
-    input: z.object({
+    input: z.strictObject({
       binding: R2Binding,
       key: R2Key,
       range: R2Range.optional(),
@@ -123,10 +126,10 @@ export const r2 = {
     output: z.union([R2ObjectBody, R2Object, z.null()]),
   },
   /** `BUCKET.head(key)`: the metadata, or `null`. */
-  head: { input: z.object({ binding: R2Binding, key: R2Key }), output: R2Object.nullable() },
+  head: { input: z.strictObject({ binding: R2Binding, key: R2Key }), output: R2Object.nullable() },
   /** `BUCKET.put(key, body, options)`: the stored object's metadata, or `null` if `onlyIf` failed. */
   put: {
-    input: z.object({
+    input: z.strictObject({
       binding: R2Binding,
       key: R2Key,
       body: z
@@ -145,7 +148,7 @@ export const r2 = {
   },
   /** `BUCKET.delete(keys)`: deleting a missing key is not an error. */
   delete: {
-    input: z.object({
+    input: z.strictObject({
       binding: R2Binding,
       keys: z.union([
         R2Key,
@@ -156,7 +159,7 @@ export const r2 = {
   },
   /** `BUCKET.createMultipartUpload(key, options)`: the upload to send parts to (`r2.uploadPart`). */
   createMultipartUpload: {
-    input: z.object({
+    input: z.strictObject({
       binding: R2Binding,
       key: R2Key,
       httpMetadata: R2HttpMetadata.optional(),
@@ -166,7 +169,7 @@ export const r2 = {
   },
   /** `upload.complete(parts)`: the object, made of the parts in the order given. */
   completeMultipartUpload: {
-    input: z.object({
+    input: z.strictObject({
       binding: R2Binding,
       key: R2Key,
       uploadId: z.string().min(1),
@@ -176,12 +179,12 @@ export const r2 = {
   },
   /** `upload.abort()`: the parts sent so far are dropped. */
   abortMultipartUpload: {
-    input: z.object({ binding: R2Binding, key: R2Key, uploadId: z.string().min(1) }),
+    input: z.strictObject({ binding: R2Binding, key: R2Key, uploadId: z.string().min(1) }),
     output: z.void(),
   },
   /** `BUCKET.list(options)`. */
   list: {
-    input: z.object({
+    input: z.strictObject({
       binding: R2Binding,
       prefix: z.string().optional(),
       limit: z.int().min(1).max(R2_MAX_LIST_LIMIT).optional(),

@@ -19,7 +19,7 @@ export const streams = {
   'r2.putStream': { input: r2.put.input.omit({ body: true }) },
   /** `upload.uploadPart(partNumber, stream)`: one part of a multipart upload, streamed. */
   'r2.uploadPart': {
-    input: z.object({
+    input: z.strictObject({
       binding: R2Binding,
       key: R2Key,
       uploadId: z.string().min(1),

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { expect, it } from 'vitest';
-import { CONTAINER_API_MAX_BODY_BYTES } from '../../shared/limits.ts';
+import { CONTAINER_API_MAX_BODY_BYTES, USERS_API_MAX_EMAIL_CHARS } from '../../shared/limits.ts';
 
 /**
  * The users API's behaviour, as the original app had it, checked over real HTTP through the Worker:
@@ -42,6 +42,37 @@ export function usersApiBehaviour(base: () => URL): void {
     const notJson = await fetch(api('/api/users'), { method: 'POST', body: '{' });
     expect(notJson.status).toBe(400);
     expect((await list()).map((u) => u.email)).not.toContain('not-an-address');
+  });
+
+  it('says the email must be a string when it is another JSON value', async () => {
+    for (const value of [5, true, ['a@example.com'], { address: 'a@example.com' }]) {
+      const answer = await post({ email: value });
+      expect(answer.status).toBe(400);
+      expect(await answer.json()).toEqual({ error: 'email must be a string' });
+    }
+  });
+
+  it(`takes an email of up to ${USERS_API_MAX_EMAIL_CHARS} characters (RFC 5321), and refuses a longer one`, async () => {
+    const at = (length: number) => {
+      const domain = `@${randomUUID()}.example.com`;
+      return `${'a'.repeat(64)}.${'b'.repeat(length - 65 - domain.length)}${domain}`;
+    };
+    const longest = at(USERS_API_MAX_EMAIL_CHARS);
+    expect((await post({ email: longest })).status).toBe(201);
+    for (const over of [at(USERS_API_MAX_EMAIL_CHARS + 1), at(5005)]) {
+      const answer = await post({ email: over });
+      expect(answer.status).toBe(400);
+      expect(await answer.json()).toEqual({ error: `email is over ${USERS_API_MAX_EMAIL_CHARS} characters` });
+    }
+    const emails = (await list()).map((u) => u.email);
+    expect(emails).toContain(longest);
+    expect(emails.some((e) => e.length > USERS_API_MAX_EMAIL_CHARS)).toBe(false);
+  });
+
+  it('stores an empty name when none is given', async () => {
+    const address = email();
+    const created = await post({ email: address });
+    expect(await created.json()).toMatchObject({ user: { email: address, name: '' } });
   });
 
   it(`answers a body over ${CONTAINER_API_MAX_BODY_BYTES} bytes with 413 and a JSON error, storing nothing`, async () => {

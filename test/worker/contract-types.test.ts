@@ -65,6 +65,11 @@ describe('the router and the client types', () => {
       contractVersion: string;
       bindings: { d1: string[]; kv: string[]; r2: string[] };
       caller: { transport: 'outbound' | 'dev' | 'test'; id: string };
+      policy: {
+        kind: 'allowAll' | 'confineKeys' | 'custom';
+        keyPrefix: string | null;
+        fairShare: { maxConcurrent: number; maxWaitMs: number };
+      };
     }>();
   });
 

@@ -349,6 +349,39 @@ describe("a keyed write's result record", () => {
   });
 });
 
+describe("a caller's trigger that raises the gateway's own words", () => {
+  it.each([
+    `UNIQUE constraint failed: ${WRITES_TABLE}.caller, ${WRITES_TABLE}.key`,
+    `no such table: ${WRITES_TABLE}`,
+  ])('"%s" fails the write with its own error, in one batch: no replay, no second batch', async (raised) => {
+    const name = await table();
+    await env.DB.exec(
+      `CREATE TRIGGER ${name}_raise BEFORE INSERT ON ${name} BEGIN SELECT RAISE(ABORT, '${raised}'); END`,
+    );
+    await settled();
+    const { calls, client } = faultyD1(undefined);
+    const error = await client.db.run
+      .mutate({ sql: `INSERT INTO ${name} (v) VALUES ('x')`, idempotencyKey: unique('key') })
+      .then(
+        () => expect.unreachable('the trigger should have failed the write'),
+        (e: unknown) => e as Error,
+      );
+    expect(error.message).toContain(raised);
+    expect(calls.filter((call) => call === 'batch')).toEqual(['batch']);
+    expect(await count(name)).toBe(0);
+  });
+
+  it('still answers a real repeat of a key from its record', async () => {
+    const name = await table();
+    const write = { sql: `INSERT INTO ${name} (v) VALUES ('once')`, idempotencyKey: unique('key') };
+    const { client } = faultyD1(undefined);
+    const first = await client.db.run.mutate(write);
+    await settled();
+    expect(await client.db.run.mutate(write)).toEqual(first);
+    expect(await count(name)).toBe(1);
+  });
+});
+
 describe('a keyed write under faults, retried with the same key', () => {
   it('runs once when the batch fails before D1 runs it', async () => {
     const name = await table();
@@ -442,6 +475,25 @@ describe("the gateway's bookkeeping", () => {
     expect(await gateway.db.first.query({ sql: 'SELECT ? AS s', params: [WRITES_TABLE] })).toEqual({
       s: WRITES_TABLE,
     });
+  });
+
+  it('has a schema callers can read (sqlite_master, pragma_table_info), and rows they cannot', async () => {
+    const name = await table();
+    await gateway.db.run.mutate({
+      sql: `INSERT INTO ${name} (v) VALUES ('ok')`,
+      idempotencyKey: unique('key'),
+    });
+    const schema = await gateway.db.query.query({
+      sql: "SELECT name, sql FROM sqlite_master WHERE type = 'table'",
+    });
+    const own = schema.results.find((row) => row.name === WRITES_TABLE);
+    expect(own?.sql).toContain('fingerprint TEXT NOT NULL');
+    const columns = await gateway.db.raw.query({
+      sql: 'SELECT name FROM pragma_table_info(?)',
+      params: [WRITES_TABLE],
+    });
+    expect(columns.flat()).toEqual(['caller', 'key', 'fingerprint', 'state', 'result', 'created_at']);
+    await expectGatewayError(gateway.db.query.query({ sql: `SELECT * FROM ${WRITES_TABLE}` }), 'FORBIDDEN');
   });
 
   it('is created by the gateway where it is missing, on the first keyed write', async () => {

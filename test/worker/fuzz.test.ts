@@ -1,8 +1,9 @@
 import { env } from 'cloudflare:test';
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { transformer } from '../../shared/index.ts';
-import { type ProcedurePath, pathsWhere } from '../../shared/procedures.ts';
+import { z } from 'zod';
+import { GATEWAY_MAX_ANSWER_INLINE_BYTES, transformer } from '../../shared/index.ts';
+import { PROCEDURES, type ProcedurePath, pathsWhere } from '../../shared/procedures.ts';
 import { isReadOnlySql } from '../../shared/sql.ts';
 import { GATEWAY_URL, gateway, gatewayFetch } from './helpers.ts';
 
@@ -13,7 +14,7 @@ import { GATEWAY_URL, gateway, gatewayFetch } from './helpers.ts';
 const RUNS = Number(env.FUZZ_RUNS ?? '8');
 
 // Every tRPC procedure of the contract (SHAPES below gives each its near-valid inputs).
-const PROCEDURES = pathsWhere((entry) => entry.kind !== 'stream');
+const RPC_PATHS = pathsWhere((entry) => entry.kind !== 'stream');
 
 const FIELDS = [
   'sql',
@@ -223,12 +224,44 @@ function inputFor(path: ProcedurePath): fc.Arbitrary<unknown> {
   return fc.oneof({ weight: 4, arbitrary: fc.record(fields, { requiredKeys: [] }) }, garbage);
 }
 
-interface Item {
-  result?: unknown;
-  error?: { json?: { data?: { gatewayCode?: string } } };
+// Fields no procedure takes, or not the one they are sent to: misspellings and the other procedures' fields.
+const PROTOTYPE_KEY = /"(__proto__|constructor|prototype)"/;
+const UNKNOWN_FIELDS = ['expirationTTL', 'etagMatch', 'idempotencyKey', 'Key', 'columnName', 'x'];
+
+/** The fields a procedure's input takes, from the contract itself. */
+function knownFields(path: ProcedurePath): Set<string> {
+  const input = (PROCEDURES[path].schema as { input?: z.ZodType }).input;
+  return new Set(input instanceof z.ZodObject ? Object.keys(input.shape) : []);
 }
 
-async function call(path: string, value: unknown): Promise<{ status: number; codes: string[] }> {
+/** A near-valid input with one field the procedure does not take. */
+function inputWithUnknownField(path: ProcedurePath): fc.Arbitrary<{ input: unknown; field: string }> {
+  const known = knownFields(path);
+  const unknown = UNKNOWN_FIELDS.filter((field) => !known.has(field));
+  const shape = SHAPES[path] ?? {};
+  return (
+    fc
+      .tuple(fc.record(shape, { requiredKeys: [] }), fc.constantFrom(...unknown), scalar)
+      .map(([input, field, extra]) => ({ input: { ...input, [field]: extra }, field }))
+      // A prototype key anywhere is refused before parsing, in words of its own (hardening.test.ts).
+      .filter(
+        ({ input }) =>
+          !PROTOTYPE_KEY.test(
+            JSON.stringify(input, (_, v: unknown) => (typeof v === 'bigint' ? String(v) : v)),
+          ),
+      )
+  );
+}
+
+interface Item {
+  result?: unknown;
+  error?: { json?: { message?: string; data?: { gatewayCode?: string } } };
+}
+
+async function call(
+  path: string,
+  value: unknown,
+): Promise<{ status: number; codes: string[]; messages: string[] }> {
   let body: string;
   try {
     body = JSON.stringify({ 0: transformer.serialize(value) });
@@ -245,14 +278,14 @@ async function call(path: string, value: unknown): Promise<{ status: number; cod
     body,
   });
   const items = (await response.json()) as Item[] | Item;
-  const codes = (Array.isArray(items) ? items : [items]).map(
-    (item) => item.error?.json?.data?.gatewayCode ?? 'OK',
-  );
-  return { status: response.status, codes };
+  const list = Array.isArray(items) ? items : [items];
+  const codes = list.map((item) => item.error?.json?.data?.gatewayCode ?? 'OK');
+  const messages = list.map((item) => item.error?.json?.message ?? '');
+  return { status: response.status, codes, messages };
 }
 
 describe('fuzzing every procedure', () => {
-  it.each(PROCEDURES)('%s answers any input with a result or a typed error, never INTERNAL', async (path) => {
+  it.each(RPC_PATHS)('%s answers any input with a result or a typed error, never INTERNAL', async (path) => {
     await env.DB.exec('CREATE TABLE IF NOT EXISTS fuzz (v)');
     const seen = new Map<string, number>();
     await fc.assert(
@@ -268,6 +301,53 @@ describe('fuzzing every procedure', () => {
     );
     console.log(`fuzz ${path}: ${JSON.stringify(Object.fromEntries(seen))}`);
     expect((await gateway.gateway.info.query()).contractVersion).toBeTypeOf('string');
+  });
+});
+
+describe('fuzzing unknown fields', () => {
+  it.each(RPC_PATHS.filter((path) => path !== 'gateway.info'))(
+    '%s refuses a near-valid input with an unknown field, naming it',
+    async (path) => {
+      await fc.assert(
+        fc.asyncProperty(inputWithUnknownField(path), async ({ input, field }) => {
+          const { codes, messages } = await call(path, input);
+          // A field over its limit as well makes the answer LIMIT_EXCEEDED; the unknown one is named either way.
+          expect(['BAD_INPUT', 'LIMIT_EXCEEDED']).toContain(codes[0]);
+          expect(messages[0]).toContain(`"${field}"`);
+        }),
+        { numRuns: RUNS },
+      );
+    },
+  );
+});
+
+// Property: a D1 result near the answer's budget (16 MiB) is served whole within it, or refused
+// with LIMIT_EXCEEDED; never an answer over the budget, never INTERNAL. Each case reads ~16 MB.
+describe('fuzzing D1 results near the answer budget', () => {
+  const textRows = (count: number) =>
+    `WITH RECURSIVE r(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM r LIMIT ${count}) SELECT i, printf('%0200d', i) AS pad FROM r`;
+  it('answers within the budget or with LIMIT_EXCEEDED', { timeout: 120_000 }, async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.constantFrom('db.query', 'db.raw', 'db.statement'),
+        fc.integer({ min: 70_000, max: 80_000 }),
+        async (path, rows) => {
+          const input = { sql: textRows(rows), ...(path === 'db.statement' ? { method: 'all' } : {}) };
+          const response = await gatewayFetch(`${GATEWAY_URL}/${path}?batch=1`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json' },
+            body: JSON.stringify({ 0: transformer.serialize(input) }),
+          });
+          const text = await response.text();
+          const [item] = JSON.parse(text) as Item[];
+          const code = item?.error?.json?.data?.gatewayCode ?? 'OK';
+          expect(['OK', 'LIMIT_EXCEEDED']).toContain(code);
+          // The envelope (tRPC's and superjson's) comes on top of the rows the budget counts.
+          if (code === 'OK') expect(text.length).toBeLessThan(GATEWAY_MAX_ANSWER_INLINE_BYTES * 1.01);
+        },
+      ),
+      { numRuns: Math.max(3, Math.ceil(RUNS / 2)) },
+    );
   });
 });
 

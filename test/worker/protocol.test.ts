@@ -28,11 +28,12 @@ async function errorOf(response: Response): Promise<ErrorShape> {
 }
 
 describe('the gateway over HTTP', () => {
-  it('tells its contract version and bindings', async () => {
+  it('tells its contract version, bindings, the caller and its policy', async () => {
     expect(await gateway.gateway.info.query()).toEqual({
       contractVersion: CONTRACT_VERSION,
       bindings: { d1: ['DB', 'ARCHIVE'], kv: ['KV', 'CACHE'], r2: ['BUCKET'] },
       caller: { transport: 'test', id: 'vitest' },
+      policy: { kind: 'allowAll', keyPrefix: null, fairShare: { maxConcurrent: 32, maxWaitMs: 10_000 } },
     });
   });
 

@@ -9,6 +9,7 @@ import {
   type Statement,
 } from '../../shared/index.ts';
 import { analyzeSql, RESERVED_NAME_PREFIX, reservedName, type StatementInfo } from '../../shared/sql.ts';
+import { takeD1Rows } from '../answer-budget.ts';
 import { d1Binding, withD1 } from '../bindings.ts';
 import type { GatewayContext } from '../context.ts';
 import { GatewayError } from '../errors.ts';
@@ -88,24 +89,65 @@ function toResult(result: D1Result<Record<string, unknown>>) {
   return { results: result.results.map(toRow), success: true as const, meta: result.meta };
 }
 
+type Budget = Pick<GatewayContext, 'answer'>;
+
+/** A read's or an unkeyed write's result, counted against the answer's budget before it is converted. */
+function boundedResult(ctx: Budget, result: D1Result<Record<string, unknown>>, written: boolean) {
+  takeD1Rows(ctx, result.results, { written });
+  return toResult(result);
+}
+
+/** A row (`first`), counted against the answer's budget. */
+function boundedFirst<T>(ctx: Budget, row: T, written: boolean): T {
+  takeD1Rows(ctx, [row], { written });
+  return row;
+}
+
+/** A column's value (`first(column)`), a BLOB included, counted against the answer's budget. */
+function boundedValue<T>(ctx: Budget, value: T, written: boolean): T {
+  takeD1Rows(ctx, [[value]], { written });
+  return value;
+}
+
+/**
+ * A keyed write's answer, counted after the write (and its record: a result over the budget is too
+ * large to keep, so a repeat of its key gets ALREADY_APPLIED, not the rows either).
+ */
+function boundedAnswer<T>(ctx: Budget, answer: T): T {
+  // A D1 result's rows, a row (`first`), a raw row, or a column's value (bytes, by now).
+  const rows = (results: unknown): readonly unknown[] =>
+    typeof results === 'object' && results !== null && 'results' in results
+      ? (results as { results: unknown[] }).results
+      : [
+          typeof results === 'object' && results !== null && !(results instanceof Uint8Array)
+            ? results
+            : [results],
+        ];
+  takeD1Rows(ctx, Array.isArray(answer) ? answer.flatMap(rows) : rows(answer), { written: true });
+  return answer;
+}
+
 /** One method of a prepared statement, as the binding runs it; reads join the request's read batch. */
 function runStatement(ctx: GatewayContext, input: z.output<typeof db.statement.input>, readOnly: boolean) {
   return withD1(ctx, input.binding, async (database, reads) => {
     const statement = prepare(database, input);
     switch (input.method) {
       case 'all':
-        return toResult(await (readOnly ? reads.all(statement) : statement.all()));
+        return boundedResult(ctx, await (readOnly ? reads.all(statement) : statement.all()), !readOnly);
       case 'run':
-        return toResult(await statement.run<Record<string, unknown>>());
+        return boundedResult(ctx, await statement.run<Record<string, unknown>>(), !readOnly);
       case 'first': {
-        if (input.column !== undefined) return toSqlValue(await statement.first(input.column));
+        if (input.column !== undefined) {
+          return toSqlValue(boundedValue(ctx, await statement.first(input.column), !readOnly));
+        }
         const [row] = (await (readOnly ? reads.all(statement) : statement.all())).results;
-        return row === undefined ? null : toRow(row);
+        return row === undefined ? null : toRow(boundedFirst(ctx, row, !readOnly));
       }
       case 'raw': {
         const rows: unknown[][] = input.columnNames
           ? await statement.raw({ columnNames: true })
           : await statement.raw({ columnNames: false });
+        takeD1Rows(ctx, rows, { written: !readOnly });
         return rows.map((row) => row.map(toSqlValue));
       }
     }
@@ -145,7 +187,7 @@ export const dbRouter = router({
     .query(async ({ input, ctx }) => {
       checkStatement(input.sql, { readOnly: true });
       return withD1(ctx, input.binding, async (database, reads) =>
-        toResult(await reads.all(prepare(database, input))),
+        boundedResult(ctx, await reads.all(prepare(database, input)), false),
       );
     }),
 
@@ -159,9 +201,9 @@ export const dbRouter = router({
         if (input.column === undefined) {
           // first() is all()'s first row; read with the request's other reads.
           const [row] = (await reads.all(statement)).results;
-          return row === undefined ? null : toRow(row);
+          return row === undefined ? null : toRow(boundedFirst(ctx, row, false));
         }
-        return toSqlValue(await statement.first(input.column));
+        return toSqlValue(boundedValue(ctx, await statement.first(input.column), false));
       });
     }),
 
@@ -175,6 +217,7 @@ export const dbRouter = router({
         const rows: unknown[][] = input.columnNames
           ? await statement.raw({ columnNames: true })
           : await statement.raw({ columnNames: false });
+        takeD1Rows(ctx, rows);
         return rows.map((row) => row.map(toSqlValue));
       });
     }),
@@ -212,14 +255,18 @@ export const dbRouter = router({
         const statements = input.statements.map((statement) => prepare(database, statement));
         if (key === undefined) {
           checkCallerWaits(ctx);
-          return (await database.batch<Record<string, unknown>>(statements)).map(toResult);
+          const results = await database.batch<Record<string, unknown>>(statements);
+          return results.map((result) => boundedResult(ctx, result, true));
         }
-        return onceInBatch(
+        return boundedAnswer(
           ctx,
-          database,
-          { path: 'db.batch', binding: bindingOf(input), input, key },
-          statements,
-          (results) => results.map(toResult),
+          await onceInBatch(
+            ctx,
+            database,
+            { path: 'db.batch', binding: bindingOf(input), input, key },
+            statements,
+            (results) => results.map(toResult),
+          ),
         );
       });
     }),
@@ -238,13 +285,16 @@ export const dbRouter = router({
         if (!readOnly) checkCallerWaits(ctx);
         return runStatement(ctx, input, readOnly);
       }
-      return withD1(ctx, input.binding, (database) =>
-        onceInBatch(
+      return withD1(ctx, input.binding, async (database) =>
+        boundedAnswer(
           ctx,
-          database,
-          { path: 'db.statement', binding: bindingOf(input), input, key },
-          [prepare(database, input)],
-          ([result]) => fromBatchResult(input, result as D1Result<Record<string, unknown>>),
+          await onceInBatch(
+            ctx,
+            database,
+            { path: 'db.statement', binding: bindingOf(input), input, key },
+            [prepare(database, input)],
+            ([result]) => fromBatchResult(input, result as D1Result<Record<string, unknown>>),
+          ),
         ),
       );
     }),

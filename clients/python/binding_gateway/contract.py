@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Any, Final, Literal, NotRequired, TypedDict, cast
 
 #: The contract's version; sent as `x-gateway-contract`, a gateway on another version refuses the call.
-CONTRACT_VERSION: Final = "9f181d4060033f09"
+CONTRACT_VERSION: Final = "dd8dab1851e6ff84"
 
 #: Every code a gateway error carries in `error.json.data.gatewayCode`.
 GatewayCode = Literal["BAD_INPUT", "SQL_ERROR", "READ_ONLY", "CONSTRAINT", "NOT_FOUND", "METHOD_NOT_ALLOWED", "UNSUPPORTED_MEDIA_TYPE", "PRECONDITION_FAILED", "RANGE_NOT_SATISFIABLE", "LIMIT_EXCEEDED", "RATE_LIMITED", "UNAVAILABLE", "OVERLOADED", "TIMEOUT", "UNAUTHORIZED", "FORBIDDEN", "IDEMPOTENCY_MISMATCH", "RESULT_PENDING", "ALREADY_APPLIED", "VERSION_MISMATCH", "CANCELLED", "INTERNAL"]
@@ -82,6 +82,7 @@ LIMITS: Final[dict[str, int]] = {
     "R2_MIN_MULTIPART_PART_BYTES": 5242880,
     "R2_MIN_RANGE_BYTES": 1,
     "STREAM_FRAME_MAX_BYTES": 262144,
+    "USERS_API_MAX_EMAIL_CHARS": 254,
     "WORKER_MAX_REQUEST_BODY_BYTES": 104857600,
     "WORKER_MAX_URL_BYTES": 16384,
 }
@@ -241,10 +242,22 @@ class GatewayInfoOutputCaller(TypedDict):
     id: str
 
 
+class GatewayInfoOutputPolicyFairShare(TypedDict):
+    maxConcurrent: int
+    maxWaitMs: int
+
+
+class GatewayInfoOutputPolicy(TypedDict):
+    kind: Literal["allowAll", "confineKeys", "custom"]
+    keyPrefix: str | None
+    fairShare: GatewayInfoOutputPolicyFairShare
+
+
 class GatewayInfoOutput(TypedDict):
     contractVersion: str
     bindings: GatewayInfoOutputBindings
     caller: GatewayInfoOutputCaller
+    policy: GatewayInfoOutputPolicy
 
 
 #: Any JSON value.
@@ -396,21 +409,10 @@ class R2Object(TypedDict):
 R2CompleteMultipartUploadOutput = R2Object
 
 
-class R2HttpMetadataInput(TypedDict):
-    """`R2HttpMetadata` in the contract."""
-
-    contentType: NotRequired[str]
-    contentLanguage: NotRequired[str]
-    contentDisposition: NotRequired[str]
-    contentEncoding: NotRequired[str]
-    cacheControl: NotRequired[str]
-    cacheExpiry: NotRequired[datetime]
-
-
 class R2CreateMultipartUploadInput(TypedDict):
     binding: NotRequired[Literal["BUCKET"]]
     key: str
-    httpMetadata: NotRequired[R2HttpMetadataInput]
+    httpMetadata: NotRequired[R2HttpMetadata]
     customMetadata: NotRequired[dict[str, str]]
 
 
@@ -528,7 +530,7 @@ class R2PutInput(TypedDict):
     binding: NotRequired[Literal["BUCKET"]]
     key: str
     body: str | bytes
-    httpMetadata: NotRequired[R2HttpMetadataInput]
+    httpMetadata: NotRequired[R2HttpMetadata]
     customMetadata: NotRequired[dict[str, str]]
     onlyIf: NotRequired[R2Conditional]
     md5: NotRequired[str]
@@ -541,7 +543,7 @@ R2PutOutput = R2Object | None
 class R2PutStreamParameters(TypedDict):
     binding: NotRequired[Literal["BUCKET"]]
     key: str
-    httpMetadata: NotRequired[R2HttpMetadataInput]
+    httpMetadata: NotRequired[R2HttpMetadata]
     customMetadata: NotRequired[dict[str, str]]
     onlyIf: NotRequired[R2Conditional]
     md5: NotRequired[str]
@@ -561,13 +563,6 @@ class R2UploadPartParameters(TypedDict):
 
 class R2UploadPartResult(TypedDict):
     part: R2UploadedPart
-
-
-class R2UploadedPartOutput(TypedDict):
-    """`R2UploadedPart` in the contract."""
-
-    partNumber: int
-    etag: str
 
 
 class Procedures:

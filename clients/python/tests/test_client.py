@@ -28,6 +28,7 @@ async def test_gateway_info_names_the_contract_version_and_the_bindings(gateway:
     assert info["contractVersion"] == CONTRACT_VERSION
     assert info["bindings"] == BINDINGS
     assert info["caller"] == {"transport": "dev", "id": "local-session"}
+    assert info["policy"]["kind"] in ("allowAll", "confineKeys")
 
 
 async def test_env_has_every_binding_the_gateway_serves(env: GatewayEnv, gateway: GatewayClient) -> None:
