@@ -132,7 +132,7 @@ def new_idempotency_key() -> str:
 
 class GatewayClient(Procedures):
     """The gateway's procedures by name (`call`), as typed methods (`db_query`, `kv_put`, ...), and
-    the stream calls. One ``httpx.AsyncClient`` (a connection pool) per event loop serves every
+    the stream calls. One connection pool (``httpx.AsyncClient``) per event loop serves every
     call: an env made once and used under several ``asyncio.run`` calls works. Close it with
     ``aclose()`` or ``async with``.
 
@@ -170,9 +170,9 @@ class GatewayClient(Procedures):
         self._keepers: dict[object, object] = {}
 
     async def _http(self) -> httpx.AsyncClient:
-        # A pool's connections belong to the event loop that opened them; another loop (the next
-        # asyncio.run) gets a pool of its own, closed when its loop shuts down. A loop closed
-        # without shutting down leaves its pool behind: it is dropped with that loop.
+        # One pool per owner (_io.current_loop): an event loop's connections belong to it, so the
+        # next asyncio.run gets a pool of its own, closed when its loop shuts down (a loop closed
+        # without shutting down leaves its pool behind, dropped with it). Sync: one pool.
         owner = current_loop()
         pool = self._pools.get(owner)
         if pool is None:
@@ -198,7 +198,7 @@ class GatewayClient(Procedures):
         await self.aclose()
 
     async def aclose(self) -> None:
-        """Closes the connections of this event loop's pool."""
+        """Closes the connections of the pool this caller uses."""
         await self._close_pool(current_loop())
 
     def _headers(self, session: D1SessionState | None = None) -> dict[str, str]:

@@ -38,7 +38,7 @@ def _file_length(file: IO[bytes]) -> int:
 
 
 async def _file_chunks(file: IO[bytes]) -> AsyncIterator[bytes]:
-    # File reads block: each runs on a thread, so the event loop serves other requests meanwhile.
+    # File reads block: the async client runs each on a thread, so its event loop serves other requests.
     while chunk := await to_thread(file.read, CHUNK_BYTES):
         yield chunk
 

@@ -22,6 +22,11 @@ FLAVOURED = ("client", "d1", "kv", "r2", "env", "streams")
 SHARED = ("contract", "errors", "wire", "objects", "limits")
 
 RULES: list[tuple[str, str]] = [
+    (
+        r"One connection pool \(``httpx\.AsyncClient``\) per event loop serves every\n(\s*)call: an env made once "
+        r"and used under several ``asyncio\.run`` calls works\.",
+        r"One connection pool (``httpx.Client``) serves every\n\1call, from any thread.",
+    ),
     (r"\basync def ", "def "),
     (r"\basync with ", "with "),
     (r"\basync for ", "for "),
@@ -40,7 +45,7 @@ RULES: list[tuple[str, str]] = [
     (r"\baiter_bytes\b", "iter_bytes"),
     (r"\ban async iterator\b", "an iterator"),
     (r"\bAsync, on httpx\b", "Blocking, on httpx"),
-    (r"\bthe next\s+asyncio\.run\b", "another thread's"),
+    (r"``async with``", "``with``"),
     (rf"^from \.({'|'.join(SHARED)}) import", r"from ..\1 import"),
 ]
 

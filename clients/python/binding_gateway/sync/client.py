@@ -133,9 +133,9 @@ def new_idempotency_key() -> str:
 
 class GatewayClient(SyncProcedures):
     """The gateway's procedures by name (`call`), as typed methods (`db_query`, `kv_put`, ...), and
-    the stream calls. One ``httpx.Client`` (a connection pool) per event loop serves every
-    call: an env made once and used under several ``asyncio.run`` calls works. Close it with
-    ``close()`` or ``async with``.
+    the stream calls. One connection pool (``httpx.Client``) serves every
+    call, from any thread. Close it with
+    ``close()`` or ``with``.
 
     Example::
 
@@ -171,9 +171,9 @@ class GatewayClient(SyncProcedures):
         self._keepers: dict[object, object] = {}
 
     def _http(self) -> httpx.Client:
-        # A pool's connections belong to the event loop that opened them; another loop (the next
-        # asyncio.run) gets a pool of its own, closed when its loop shuts down. A loop closed
-        # without shutting down leaves its pool behind: it is dropped with that loop.
+        # One pool per owner (_io.current_loop): an event loop's connections belong to it, so the
+        # next asyncio.run gets a pool of its own, closed when its loop shuts down (a loop closed
+        # without shutting down leaves its pool behind, dropped with it). Sync: one pool.
         owner = current_loop()
         pool = self._pools.get(owner)
         if pool is None:
@@ -199,7 +199,7 @@ class GatewayClient(SyncProcedures):
         self.close()
 
     def close(self) -> None:
-        """Closes the connections of this event loop's pool."""
+        """Closes the connections of the pool this caller uses."""
         self._close_pool(current_loop())
 
     def _headers(self, session: D1SessionState | None = None) -> dict[str, str]:

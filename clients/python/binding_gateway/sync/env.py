@@ -16,7 +16,7 @@ from .r2 import R2Bucket
 class GatewayEnv:
     """The gateway's bindings, named as in wrangler.toml: ``DB`` and ``ARCHIVE`` (D1), ``KV`` and ``CACHE`` (KV),
     ``BUCKET`` (R2); and ``gateway``, the typed procedures. They share one connection pool: make
-    one ``GatewayEnv`` per process and close it at shutdown (``close()`` or ``async with``).
+    one ``GatewayEnv`` per process and close it at shutdown (``close()`` or ``with``).
 
     Example::
 

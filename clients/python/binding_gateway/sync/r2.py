@@ -36,7 +36,7 @@ INLINE_BODY_MAX_BYTES = LIMITS["INLINE_BODY_MAX_BYTES"]
 class R2ObjectBody(R2Object):
     """An object's metadata and its body, which streams: iterate ``body`` (chunks of bytes, as they
     arrive), or read it whole with ``bytes()``, ``text()`` or ``json()``, once. Until it is read, the
-    object holds a connection: read it, or close it (``close()``, ``async with``).
+    object holds a connection: read it, or close it (``close()``, ``with``).
 
     Example::
 

@@ -39,7 +39,7 @@ def _file_length(file: IO[bytes]) -> int:
 
 
 def _file_chunks(file: IO[bytes]) -> Iterator[bytes]:
-    # File reads block: each runs on a thread, so the event loop serves other requests meanwhile.
+    # File reads block: the async client runs each on a thread, so its event loop serves other requests.
     while chunk := to_thread(file.read, CHUNK_BYTES):
         yield chunk
 
