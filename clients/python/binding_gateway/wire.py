@@ -196,7 +196,7 @@ def error_of(body: Any, status: int, url: str = "") -> GatewayError:
             return GatewayConfigError(
                 f"{url or 'the URL'} answered {status}: it is not a binding-gateway. Set GATEWAY_URL to the "
                 "gateway's URL (http://gateway.internal/trpc in a Container; http://127.0.0.1:8787/__gateway/trpc "
-                "in the local session)",
+                "in the local session, whose Worker serves it only with GATEWAY_DEV_TOKEN in .dev.vars)",
                 http_status=status,
             )
         return GatewayError("UNAVAILABLE", f"the gateway answered {status} without a gateway code", http_status=status)
