@@ -16,7 +16,7 @@ import { createInterface } from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { unstable_startWorker } from 'wrangler';
 import { DEV_GATEWAY_PATH, HEALTH_PATH } from '../shared/transport.ts';
-import { type ContainerKind, containerCommand } from './container-process.ts';
+import { type ContainerKind, containerCommand, type PythonApp } from './container-process.ts';
 
 export const ROOT = path.resolve(import.meta.dirname, '..');
 const WRANGLER = path.join(ROOT, 'node_modules', '.bin', 'wrangler');
@@ -30,6 +30,8 @@ export interface LocalSessionOptions {
   containerPort: number | readonly number[];
   /** Which container process runs: the Node API (default) or the Python app (container-process.ts). */
   container?: ContainerKind | undefined;
+  /** The user's own ASGI app in place of the Python example (`--app`), reloaded on change. */
+  app?: PythonApp | undefined;
   /** The dev gateway's bearer token (GATEWAY_DEV_TOKEN). */
   token: string;
   /** Where local D1/KV/R2 data lives; wrangler's `.wrangler/state` when absent. */
@@ -167,7 +169,7 @@ export async function startLocalSession(options: LocalSessionOptions): Promise<L
       const port = ports[index];
       if (containerUrl === undefined || port === undefined)
         throw new Error(`there is no container instance ${index}`);
-      const kind = containerCommand(options.container ?? 'node', ROOT, port);
+      const kind = containerCommand(options.container ?? 'node', ROOT, port, options.app);
       const child = spawn(kind.command, kind.args, {
         cwd: kind.cwd,
         // Its own process group, so that stopping it stops all it started.

@@ -6,7 +6,8 @@
  * `npm start -- --instances 3` starts three container processes, on the port of CONTAINER_DEV_URL
  * and the ports after it, each a caller of its own; the Worker spreads `/api/*` over them.
  * `npm start -- --container python` runs the original Python app (examples/python-fastapi/) in place
- * of the Node container.
+ * of the Node container; `--container python --app main:app` runs the user's own ASGI app (imported
+ * from the directory npm was started in), reloaded when its files change.
  *
  * Environment: PORT (the Worker's, default 8787), CONTAINER_PORT (used when .dev.vars is written,
  * default 8000), DEV_VARS (default ./.dev.vars), PERSIST_TO (default wrangler's .wrangler/state).
@@ -22,6 +23,8 @@ import {
   containerCommand,
   isContainerKind,
   MissingPythonError,
+  type PythonApp,
+  parsePythonApp,
 } from './container-process.ts';
 import { type LocalSession, localInstanceName, ROOT, startLocalSession, waitForOk } from './local-session.ts';
 
@@ -32,6 +35,7 @@ const { values: args } = parseArgs({
   options: {
     instances: { type: 'string', default: '1' },
     container: { type: 'string', default: 'node' },
+    app: { type: 'string' },
   },
 });
 const instances = Number(args.instances);
@@ -45,9 +49,17 @@ if (!isContainerKind(containerFlag)) {
   process.exit(1);
 }
 const container: ContainerKind = containerFlag;
+// npm runs scripts from the package root; the user's module is where they typed `npm start`.
+const parsedApp =
+  args.app === undefined ? undefined : parsePythonApp(args.app, process.env.INIT_CWD ?? process.cwd());
+if (typeof parsedApp === 'string' || (parsedApp && container !== 'python')) {
+  console.error(`npm start: ${typeof parsedApp === 'string' ? parsedApp : '--app needs --container python'}`);
+  process.exit(1);
+}
+const app: PythonApp | undefined = parsedApp;
 // Before anything starts: a Python app without its packages would only time out later.
 try {
-  containerCommand(container, ROOT, 0);
+  containerCommand(container, ROOT, 0, app);
 } catch (error) {
   if (!(error instanceof MissingPythonError)) throw error;
   console.error(`npm start: ${error.message}`);
@@ -119,6 +131,7 @@ async function main(): Promise<void> {
     containerPort: Array.from({ length: instances }, (_, i) => containerPort + i),
     token,
     container,
+    app,
     persistTo: process.env.PERSIST_TO,
     log: (source, line, instance) =>
       console.log(
@@ -138,6 +151,13 @@ async function main(): Promise<void> {
   });
 
   const users = new URL('/api/users', session.url);
+  if (app) {
+    // The session has waited for the app's health route; its own routes are its own.
+    console.log(
+      `\nLocal session ready: ${session.url.href} (${app.app}, reloaded when ${app.dir} changes)\n`,
+    );
+    return;
+  }
   try {
     await waitForOk(users);
   } catch (error) {

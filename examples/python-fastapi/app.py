@@ -23,6 +23,7 @@ from fastapi import FastAPI, Request, Response
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
 from starlette.datastructures import Headers
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from binding_gateway import DEFAULT_GATEWAY_URL, GatewayError, create_gateway_env
 from binding_gateway.contract import LIMITS
@@ -111,6 +112,50 @@ class CORS(CORSMiddleware):
         return Response(status_code=204, headers=headers)
 
 
+class BodyTooLarge(Exception):
+    pass
+
+
+class BodyLimit:
+    """Every route's request body up to ``MAX_BODY_BYTES`` (docs/limits.md), as the Node app's
+    ``bodyLimit``: 413 by its length header before it is read, or as soon as a chunked one passes
+    it; never more than that is held."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = Headers(scope=scope).get("content-length")
+        if declared is not None and declared.isdigit() and int(declared) > MAX_BODY_BYTES:
+            await too_large()(scope, receive, send)
+            return
+        received = 0
+        started = False
+
+        async def limited() -> Message:
+            nonlocal received
+            message = await receive()
+            received += len(message.get("body", b""))
+            if received > MAX_BODY_BYTES:
+                raise BodyTooLarge
+            return message
+
+        async def sending(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, limited, sending)
+        except BodyTooLarge:
+            if started:
+                raise
+            await too_large()(scope, receive, send)
+
+
 app = FastAPI()
 
 
@@ -124,6 +169,9 @@ async def require_gateway(request: Request, call_next: Callable[[Request], Await
     return await call_next(request)
 
 
+# Outside the readiness check (a body over the limit is refused first), inside CORS and the
+# request id: its 413 passes them like any answer.
+app.add_middleware(BodyLimit)
 app.add_middleware(CORS, allow_origins=["*"], allow_methods=["*"], allow_headers=["*"], expose_headers=[REQUEST_ID_HEADER])
 
 
@@ -167,22 +215,6 @@ def too_large() -> JSONResponse:
     return JSONResponse({"error": f"the body is over {MAX_BODY_BYTES} bytes"}, status_code=413)
 
 
-async def body_within_limit(request: Request) -> bytes | None:
-    """The body, or ``None`` once it passes ``MAX_BODY_BYTES`` (by its length header, or counted
-    as a chunked one arrives): never more than that is held."""
-    declared = request.headers.get("content-length")
-    if declared is not None and declared.isdigit() and int(declared) > MAX_BODY_BYTES:
-        return None
-    chunks: list[bytes] = []
-    size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > MAX_BODY_BYTES:
-            return None
-        chunks.append(chunk)
-    return b"".join(chunks)
-
-
 @app.get("/health")
 async def health() -> dict[str, bool]:
     return {"ok": True}
@@ -196,11 +228,8 @@ async def list_users() -> dict[str, Any]:
 
 @app.post("/api/users")
 async def create_user(request: Request) -> JSONResponse:
-    body = await body_within_limit(request)
-    if body is None:
-        return too_large()
     try:
-        data = json.loads(body)
+        data = json.loads(await request.body())
     except ValueError:
         return bad_request("the body is not JSON")
     if not isinstance(data, dict):

@@ -148,7 +148,7 @@ class Emitter {
   }
 }
 
-/** contract.py: the version, the codes, the types, and `Procedures`. */
+/** contract.py: the version, the codes, the types, and `Procedures` (async and sync). */
 export function renderPythonContract(document: JsonSchema): string {
   const defs = document.$defs as Record<string, JsonSchema>;
   const procedures = document['x-procedures'] as Record<
@@ -176,7 +176,7 @@ export function renderPythonContract(document: JsonSchema): string {
 
   return `# Written by \`npm run contract:schema\` from shared/contract.schema.json; do not edit.
 """The gateway's contract for Python: its version, its error codes, every procedure's input and
-output as a TypedDict, and \`Procedures\`, one typed method per procedure.
+output as a TypedDict, and \`Procedures\` (\`SyncProcedures\`), one typed method per procedure.
 
 Bytes are \`bytes\`, Dates are timezone-aware \`datetime\`, bigints are \`int\` (the wire's superjson
 annotations, decoded by \`binding_gateway.wire\`).
@@ -261,5 +261,14 @@ class Procedures:
         raise NotImplementedError
 
 ${methods.join('\n\n')}
+
+
+class SyncProcedures:
+    """\`Procedures\`, blocking: \`binding_gateway.sync\`'s client sends them (\`_call\`)."""
+
+    def _call(self, path: str, kind: Literal["query", "mutation"], input: Any) -> Any:
+        raise NotImplementedError
+
+${methods.map((method) => method.replace('    async def ', '    def ').replace('await self._call', 'self._call')).join('\n\n')}
 `;
 }

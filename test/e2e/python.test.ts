@@ -1,13 +1,14 @@
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { type LocalSession, ROOT, startLocalSession, waitForOk } from '../../scripts/local-session.ts';
 import { findPython } from '../../scripts/python.ts';
+import { CONTAINER_API_MAX_BODY_BYTES } from '../../shared/limits.ts';
 import { DEV_GATEWAY_PATH } from '../../shared/transport.ts';
 import { freePort } from './helpers.ts';
 import { usersApiBehaviour } from './users-api.ts';
@@ -75,6 +76,15 @@ describe.runIf(found.ok)('the original Python app through the Worker and the gat
     const missing = await fetch(api('/api/nothing-here'));
     expect(missing.status).toBe(404);
     expect(await missing.json()).toEqual({ error: 'not found' });
+  });
+
+  it('refuses a body over the limit on any route, not only where it is read', async () => {
+    const limit = CONTAINER_API_MAX_BODY_BYTES;
+    for (const pathname of ['/api/users', '/api/nothing-here']) {
+      const over = await fetch(api(pathname), { method: 'POST', body: 'x'.repeat(limit + 1) });
+      expect(over.status, pathname).toBe(413);
+      expect(await over.json()).toEqual({ error: `the body is over ${limit} bytes` });
+    }
   });
 });
 
@@ -194,4 +204,79 @@ describe.runIf(found.ok)('npm start -- --container python', () => {
       rmSync(dir, { recursive: true, force: true });
     }
   }, 90_000);
+});
+
+describe.runIf(found.ok)('npm start -- --container python --app module:app', () => {
+  it("runs the user's own ASGI app from where npm was started, and reloads it when it changes", async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'binding-gateway-start-app-'));
+    const app = (word: string) =>
+      [
+        'from fastapi import FastAPI',
+        'from binding_gateway import create_gateway_env',
+        'env = create_gateway_env()',
+        'app = FastAPI()',
+        '@app.get("/health")',
+        'async def health() -> dict[str, bool]:',
+        '    return {"ok": True}',
+        '@app.get("/api/word")',
+        'async def word() -> dict[str, object]:',
+        `    return {"word": "${word}", "n": await env.DB.prepare("SELECT 2 AS n").first("n")}`,
+        '',
+      ].join('\n');
+    writeFileSync(path.join(dir, 'main.py'), app('first'));
+    const [port, containerPort] = [await freePort(), await freePort()];
+    let output = '';
+    const start = spawn(
+      process.execPath,
+      [path.join(ROOT, 'scripts', 'start.ts'), '--container', 'python', '--app', 'main:app'],
+      {
+        cwd: ROOT,
+        env: {
+          ...process.env,
+          INIT_CWD: dir,
+          PORT: String(port),
+          CONTAINER_PORT: String(containerPort),
+          DEV_VARS: path.join(dir, '.dev.vars'),
+          PERSIST_TO: path.join(dir, 'state'),
+        },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    start.stdout?.on('data', (chunk) => {
+      output += chunk;
+    });
+    start.stderr?.on('data', (chunk) => {
+      output += chunk;
+    });
+    const word = async () => (await fetch(`http://127.0.0.1:${port}/api/word`)).json();
+    try {
+      await vi.waitFor(() => expect(output).toContain('Local session ready'), {
+        timeout: 60_000,
+        interval: 200,
+      });
+      expect(await word()).toEqual({ word: 'first', n: 2 });
+      writeFileSync(path.join(dir, 'main.py'), app('second'));
+      await vi.waitFor(async () => expect(await word()).toEqual({ word: 'second', n: 2 }), {
+        timeout: 20_000,
+        interval: 250,
+      });
+      start.kill('SIGINT');
+      const [code] = (await once(start, 'exit')) as [number | null];
+      expect(code, output).toBe(0);
+    } finally {
+      if (start.exitCode === null) start.kill('SIGKILL');
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 120_000);
+
+  it('refuses an --app that is not module:attribute, before anything starts', async () => {
+    const refused = await run(process.execPath, [
+      path.join(ROOT, 'scripts', 'start.ts'),
+      '--container',
+      'python',
+      '--app',
+      'main.py',
+    ]).catch((error: { code?: number; stderr?: string }) => error);
+    expect(refused).toMatchObject({ code: 1, stderr: expect.stringContaining('module:attribute') });
+  });
 });

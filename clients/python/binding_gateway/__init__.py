@@ -1,5 +1,6 @@
 """A Python client for binding-gateway: a Cloudflare Worker's D1, KV and R2 bindings, used from a
-Container through the Worker's gateway. Async, on httpx; see docs/python.md.
+Container through the Worker's gateway. Async, on httpx; ``binding_gateway.sync`` is the same,
+blocking (Flask, Django, Celery, scripts). See docs/python.md.
 
 Example::
 
@@ -11,30 +12,58 @@ Example::
 
 from .client import DEFAULT_GATEWAY_URL, GatewayClient
 from .contract import CONTRACT_VERSION, GATEWAY_ERRORS, GatewayCode
-from .d1 import D1Database, D1PreparedStatement
+from .d1 import D1Database, D1DatabaseSession, D1PreparedStatement
 from .env import GatewayEnv, create_gateway_env
-from .errors import GatewayError
-from .kv import KVNamespace, KVValueWithMetadata
-from .r2 import R2Bucket, R2Conditional, R2HTTPMetadata, R2Object, R2ObjectBody, R2Objects, R2Range
+from .errors import (
+    GatewayConfigError,
+    GatewayConnectionError,
+    GatewayError,
+    GatewayInputError,
+    GatewayLimitError,
+    GatewayTimeoutError,
+)
+from .kv import KVNamespace
+from .objects import (
+    KVListKey,
+    KVListResult,
+    KVValueWithMetadata,
+    R2Conditional,
+    R2HTTPMetadata,
+    R2Object,
+    R2Objects,
+    R2Range,
+    R2UploadedPart,
+)
+from .r2 import R2Bucket, R2MultipartUpload, R2ObjectBody
 
 __all__ = [
     "CONTRACT_VERSION",
     "DEFAULT_GATEWAY_URL",
     "GATEWAY_ERRORS",
     "D1Database",
+    "D1DatabaseSession",
     "D1PreparedStatement",
     "GatewayClient",
     "GatewayCode",
+    "GatewayConfigError",
+    "GatewayConnectionError",
     "GatewayEnv",
     "GatewayError",
+    "GatewayInputError",
+    "GatewayLimitError",
+    "GatewayTimeoutError",
+    "KVListKey",
+    "KVListResult",
     "KVNamespace",
     "KVValueWithMetadata",
     "R2Bucket",
     "R2Conditional",
     "R2HTTPMetadata",
+    "R2MultipartUpload",
     "R2Object",
     "R2ObjectBody",
     "R2Objects",
     "R2Range",
+    "R2UploadedPart",
     "create_gateway_env",
 ]

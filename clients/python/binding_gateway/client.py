@@ -5,10 +5,10 @@ an idempotency key on every write, the same on each of its attempts.
 
 from __future__ import annotations
 
-import asyncio
 import json
 import os
 import random
+import time
 import uuid
 from collections.abc import AsyncIterable, AsyncIterator, Callable, Mapping
 from contextlib import asynccontextmanager
@@ -16,8 +16,9 @@ from typing import Any, Final, Literal
 
 import httpx
 
+from ._io import current_loop, on_loop_close, sleep, timeout
 from .contract import CONTRACT_VERSION, IDEMPOTENT_WRITES, KEYED, QUERIES, Procedures
-from .errors import GatewayError
+from .errors import GatewayConnectionError, GatewayError, GatewayInputError, GatewayTimeoutError
 from .wire import decode, decode_frame, encode, encode_frame, error_of
 
 #: Where a Container reaches the gateway: a host the Worker intercepts (`outboundByHost`).
@@ -27,17 +28,40 @@ DEFAULT_DEADLINE_S: Final = 35.0
 DEFAULT_RETRIES: Final = 3
 BACKOFF_BASE_S: Final = 0.05
 BACKOFF_MAX_S: Final = 2.0
+CONNECT_TIMEOUT_S: Final = 10.0
 
 CONTRACT_HEADER: Final = "x-gateway-contract"
 REQUEST_ID_HEADER: Final = "x-request-id"
 #: The local session's per-process caller name (``GATEWAY_DEV_CALLER``); the token route only.
 DEV_CALLER_HEADER: Final = "x-gateway-dev-caller"
 STREAM_LENGTH_HEADER: Final = "x-gateway-length"
+#: A D1 session's constraint or latest bookmark, sent; its new bookmark, answered (shared/transport.ts).
+D1_SESSION_HEADER: Final = "x-gateway-d1-session"
+D1_BOOKMARK_HEADER: Final = "x-gateway-d1-bookmark"
 #: The first line of a stream call's body (its parameters) or answer (its result), at most.
 STREAM_FRAME_MAX_BYTES: Final = 256 * 1024
 
 #: A streamed body: bytes, or chunks of a length given beside them.
 StreamContent = bytes | AsyncIterable[bytes]
+
+
+def token_from_environment() -> str | None:
+    """The local session's bearer token: ``GATEWAY_TOKEN``, else ``GATEWAY_DEV_TOKEN`` (the name
+    .dev.vars gives it), else none (deployed, the platform names the caller)."""
+    return os.environ.get("GATEWAY_TOKEN") or os.environ.get("GATEWAY_DEV_TOKEN") or None
+
+
+class D1SessionState:
+    """A D1 session's constraint, then its latest bookmark, sent with each of its calls."""
+
+    def __init__(self, constraint_or_bookmark: str) -> None:
+        self.sent = constraint_or_bookmark
+        self.bookmark: str | None = None
+
+    def answered(self, bookmark: str | None) -> None:
+        # Answers to concurrent calls can arrive out of order; D1 bookmarks sort in time order.
+        if bookmark and (self.bookmark is None or bookmark > self.bookmark):
+            self.bookmark = self.sent = bookmark
 
 
 async def _framed(frame: bytes, content: AsyncIterable[bytes]) -> AsyncIterator[bytes]:
@@ -57,30 +81,49 @@ async def _first_line(chunks: AsyncIterator[bytes]) -> tuple[bytes, bytes]:
             line += chunk[:end]
             return bytes(line), chunk[end + 1 :]
         line += chunk
-    raise GatewayError("UNAVAILABLE", "the gateway's answer ended before its first line (the result)")
+    raise GatewayConnectionError("the gateway's answer ended before its first line (the result)")
 
 
 class StreamAnswer:
-    """The rest of a stream call's answer, after its result: the bytes of a read, as they come."""
+    """The rest of a stream call's answer, after its result: the bytes of a read, as they come.
+    Read once; the answer's connection goes back to the pool when it is read or closed."""
 
-    def __init__(self, first: bytes, chunks: AsyncIterator[bytes]) -> None:
+    def __init__(self, first: bytes, chunks: AsyncIterator[bytes], response: httpx.Response) -> None:
         self._first: bytes | None = first
         self._chunks = chunks
+        self._response = response
+        self.used = False
 
     async def aiter_bytes(self) -> AsyncIterator[bytes]:
-        if self._first:
-            yield self._first
-        self._first = None
-        async for chunk in self._chunks:
-            yield chunk
+        if self.used:
+            raise GatewayInputError("Body has already been used. It can only be used once.")
+        self.used = True
+        try:
+            if self._first:
+                yield self._first
+            self._first = None
+            async for chunk in self._chunks:
+                yield chunk
+        except httpx.TransportError as error:
+            raise GatewayConnectionError(f"the answer's body was cut off: {error!r}") from error
+        finally:
+            await self.aclose()
 
     async def aread(self) -> bytes:
         return b"".join([chunk async for chunk in self.aiter_bytes()])
+
+    async def aclose(self) -> None:
+        await self._response.aclose()
 
 
 def backoff(attempt: int) -> float:
     """Exponential backoff with full jitter: a random wait up to base × 2^(attempt−1), capped."""
     return random.random() * min(BACKOFF_MAX_S, BACKOFF_BASE_S * 2.0 ** (attempt - 1))
+
+
+def _time_left(end: float) -> httpx.Timeout:
+    left = max(end - time.monotonic(), 0.001)
+    return httpx.Timeout(left, connect=min(left, CONNECT_TIMEOUT_S))
 
 
 def new_idempotency_key() -> str:
@@ -89,8 +132,9 @@ def new_idempotency_key() -> str:
 
 class GatewayClient(Procedures):
     """The gateway's procedures by name (`call`), as typed methods (`db_query`, `kv_put`, ...), and
-    the stream calls. One ``httpx.AsyncClient`` (a connection pool) serves every call; close it
-    with ``aclose()`` or ``async with``.
+    the stream calls. One connection pool (``httpx.AsyncClient``) per event loop serves every
+    call: an env made once and used under several ``asyncio.run`` calls works. Close it with
+    ``aclose()`` or ``async with``.
 
     Example::
 
@@ -109,19 +153,43 @@ class GatewayClient(Procedures):
         transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
         """``url`` defaults to ``GATEWAY_URL``, then ``http://gateway.internal/trpc``; ``token``
-        (the local session's bearer token) to ``GATEWAY_TOKEN``. ``deadline`` bounds each call in
-        seconds, retries included; ``request_id`` gives the ``x-request-id`` of the request being
-        served, if any; ``transport`` is httpx's (tests put faults there)."""
+        (the local session's bearer token) to ``GATEWAY_TOKEN``, then ``GATEWAY_DEV_TOKEN``.
+        ``deadline`` bounds each call in seconds, retries included; ``request_id`` gives the
+        ``x-request-id`` of the request being served, if any; ``transport`` is httpx's (tests put
+        faults there)."""
         self.url = (url or os.environ.get("GATEWAY_URL") or DEFAULT_GATEWAY_URL).rstrip("/")
-        self.token = token if token is not None else (os.environ.get("GATEWAY_TOKEN") or None)
+        self.token = token if token is not None else token_from_environment()
         # Each local container process is a caller of its own on the token route (npm start --
         # --instances N sets it); deployed, the caller is the platform's container id.
         self.dev_caller = os.environ.get("GATEWAY_DEV_CALLER") or None
         self.deadline = deadline
         self.retries = retries
         self._request_id = request_id
-        # No httpx timeout: the deadline bounds a call; a stream call takes as long as its body does.
-        self._http = httpx.AsyncClient(transport=transport, timeout=httpx.Timeout(None, connect=10.0))
+        self._transport = transport
+        self._pools: dict[object, httpx.AsyncClient] = {}
+        self._keepers: dict[object, object] = {}
+
+    async def _http(self) -> httpx.AsyncClient:
+        # One pool per owner (_io.current_loop): an event loop's connections belong to it, so the
+        # next asyncio.run gets a pool of its own, closed when its loop shuts down (a loop closed
+        # without shutting down leaves its pool behind, dropped with it). Sync: one pool.
+        owner = current_loop()
+        pool = self._pools.get(owner)
+        if pool is None:
+            for gone in [o for o in self._pools if getattr(o, "is_closed", lambda: False)()]:
+                del self._pools[gone]
+                self._keepers.pop(gone, None)
+            # No read timeout here: the deadline bounds a call; a stream call takes as long as its body does.
+            pool = httpx.AsyncClient(transport=self._transport, timeout=httpx.Timeout(None, connect=CONNECT_TIMEOUT_S))
+            self._pools[owner] = pool
+            self._keepers[owner] = await on_loop_close(lambda: self._close_pool(owner))
+        return pool
+
+    async def _close_pool(self, owner: object) -> None:
+        pool = self._pools.pop(owner, None)
+        self._keepers.pop(owner, None)
+        if pool is not None:
+            await pool.aclose()
 
     async def __aenter__(self) -> GatewayClient:
         return self
@@ -130,9 +198,10 @@ class GatewayClient(Procedures):
         await self.aclose()
 
     async def aclose(self) -> None:
-        await self._http.aclose()
+        """Closes the connections of the pool this caller uses."""
+        await self._close_pool(current_loop())
 
-    def _headers(self) -> dict[str, str]:
+    def _headers(self, session: D1SessionState | None = None) -> dict[str, str]:
         headers = {
             CONTRACT_HEADER: CONTRACT_VERSION,
             REQUEST_ID_HEADER: (self._request_id and self._request_id()) or str(uuid.uuid4()),
@@ -141,9 +210,18 @@ class GatewayClient(Procedures):
             headers["authorization"] = f"Bearer {self.token}"
             if self.dev_caller:
                 headers[DEV_CALLER_HEADER] = self.dev_caller
+        if session is not None:
+            headers[D1_SESSION_HEADER] = session.sent
         return headers
 
-    async def call(self, path: str, input: Mapping[str, Any] | None = None, *, deadline: float | None = None) -> Any:
+    async def call(
+        self,
+        path: str,
+        input: Mapping[str, Any] | None = None,
+        *,
+        deadline: float | None = None,
+        session: D1SessionState | None = None,
+    ) -> Any:
         """Calls a procedure by name (``"db.query"``) and returns its decoded output.
 
         A D1 write (a procedure in ``KEYED``) gets a fresh idempotency key unless ``input`` has
@@ -151,7 +229,7 @@ class GatewayClient(Procedures):
         key, so a retried write runs once. On a retryable failure the call is sent again, up to
         ``retries`` times within the deadline, if it is safe: a read, a keyed D1 write, or a KV or
         R2 write that is idempotent by nature (``IDEMPOTENT_WRITES``, not a conditional put;
-        docs/exactly-once.md).
+        docs/exactly-once.md). ``session`` runs a D1 call in that session (``with_session()``).
         """
         if path in KEYED and input is not None:
             if "idempotencyKey" not in input:
@@ -167,61 +245,74 @@ class GatewayClient(Procedures):
         )
         body = json.dumps(encode(input) if input is not None else {}, separators=(",", ":"))
         limit = self.deadline if deadline is None else deadline
+        end = time.monotonic() + limit
+        late = f"{path} ran past its deadline of {limit} s"
         try:
-            async with asyncio.timeout(limit):
+            async with timeout(limit):
                 attempt = 0
                 while True:
                     try:
-                        return await self._send(path, body)
+                        return await self._send(path, body, end, session)
                     except GatewayError as error:
                         attempt += 1
                         if not (retry and error.retryable and attempt <= self.retries):
                             raise
-                        await asyncio.sleep(backoff(attempt))
-        except TimeoutError:
-            raise GatewayError("CANCELLED", f"{path} ran past its deadline of {limit} s") from None
+                        wait = backoff(attempt)
+                        if time.monotonic() + wait >= end:
+                            raise GatewayTimeoutError(late) from error
+                        await sleep(wait)
+        except (TimeoutError, httpx.TimeoutException):
+            raise GatewayTimeoutError(late) from None
 
-    async def _send(self, path: str, body: str) -> Any:
-        headers = {**self._headers(), "content-type": "application/json"}
+    async def _send(self, path: str, body: str, end: float, session: D1SessionState | None) -> Any:
+        headers = {**self._headers(session), "content-type": "application/json"}
+        url = f"{self.url}/{path}"
+        http = await self._http()
         try:
-            response = await self._http.post(f"{self.url}/{path}", content=body, headers=headers)
+            response = await http.post(url, content=body, headers=headers, timeout=_time_left(end))
+        except (httpx.ConnectTimeout, httpx.PoolTimeout) as error:
+            raise GatewayConnectionError(f"no connection to the gateway at {self.url}: {error!r}") from error
+        except httpx.TimeoutException:
+            raise
         except httpx.TransportError as error:
-            raise GatewayError("UNAVAILABLE", f"no answer from the gateway: {error!r}") from error
+            raise GatewayConnectionError(f"no answer from the gateway at {self.url}: {error!r}") from error
+        if session is not None:
+            session.answered(response.headers.get(D1_BOOKMARK_HEADER))
         try:
             answer = response.json()
         except ValueError:
-            raise GatewayError(
-                "UNAVAILABLE", f"the gateway answered {response.status_code} with no JSON", http_status=response.status_code
-            ) from None
+            answer = None
         if response.is_success and isinstance(answer, dict) and "result" in answer:
             return decode(answer["result"].get("data"))
-        raise error_of(answer, response.status_code)
+        raise error_of(answer, response.status_code, url)
 
     async def _call(self, path: str, kind: Literal["query", "mutation"], input: Any) -> Any:
         return await self.call(path, input)
 
-    @asynccontextmanager
-    async def stream(
+    async def open_stream(
         self, name: str, parameters: Mapping[str, Any], content: StreamContent | None = None, length: int | None = None
-    ) -> AsyncIterator[tuple[Any, StreamAnswer]]:
-        """Makes a stream call (``"r2.getStream"``, ``"kv.putStream"``, ...): yields its result (the
-        answer's first line, decoded) and the rest of the answer, the streamed value of a read. The
-        request's body is the parameters' line, then ``content``. Not retried (a body cannot be sent
-        twice) and no deadline: a large body takes as long as it takes."""
+    ) -> tuple[Any, StreamAnswer]:
+        """Makes a stream call (``"r2.getStream"``, ``"kv.putStream"``, ...): its result (the
+        answer's first line, decoded) and the rest of the answer, the streamed value of a read,
+        which the caller reads or closes. The request's body is the parameters' line, then
+        ``content``. Not retried (a body cannot be sent twice) and no deadline: a large body takes
+        as long as it takes."""
         headers = {**self._headers(), "content-type": "application/octet-stream"}
         frame = encode_frame(parameters)
         body: bytes | AsyncIterable[bytes] = frame
         if content is not None:
             size = len(content) if isinstance(content, bytes) else length
             if size is None:
-                raise TypeError("a streamed body needs its length: R2 and KV store a stream only when they know it")
+                raise GatewayInputError("a streamed body needs its length: R2 and KV store a stream only when they know it")
             headers[STREAM_LENGTH_HEADER] = str(size)
             body = frame + content if isinstance(content, bytes) else _framed(frame, content)
-        request = self._http.build_request("POST", f"{self.url}/{name}", headers=headers, content=body)
+        url = f"{self.url}/{name}"
+        http = await self._http()
+        request = http.build_request("POST", url, headers=headers, content=body)
         try:
-            response = await self._http.send(request, stream=True)
+            response = await http.send(request, stream=True)
         except httpx.TransportError as error:
-            raise GatewayError("UNAVAILABLE", f"no answer from the gateway: {error!r}") from error
+            raise GatewayConnectionError(f"no answer from the gateway at {self.url}: {error!r}") from error
         try:
             if not response.is_success:
                 await response.aread()
@@ -229,9 +320,24 @@ class GatewayClient(Procedures):
                     answer = response.json()
                 except ValueError:
                     answer = None
-                raise error_of(answer, response.status_code)
+                raise error_of(answer, response.status_code, url)
             chunks = response.aiter_bytes()
             line, rest = await _first_line(chunks)
-            yield decode_frame(line), StreamAnswer(rest, chunks)
-        finally:
+            return decode_frame(line), StreamAnswer(rest, chunks, response)
+        except httpx.TransportError as error:
             await response.aclose()
+            raise GatewayConnectionError(f"the gateway's answer was cut off: {error!r}") from error
+        except BaseException:
+            await response.aclose()
+            raise
+
+    @asynccontextmanager
+    async def stream(
+        self, name: str, parameters: Mapping[str, Any], content: StreamContent | None = None, length: int | None = None
+    ) -> AsyncIterator[tuple[Any, StreamAnswer]]:
+        """``open_stream`` as a context: the answer is closed when the block ends."""
+        result, answer = await self.open_stream(name, parameters, content, length)
+        try:
+            yield result, answer
+        finally:
+            await answer.aclose()

@@ -1,6 +1,6 @@
 # Written by `npm run contract:schema` from shared/contract.schema.json; do not edit.
 """The gateway's contract for Python: its version, its error codes, every procedure's input and
-output as a TypedDict, and `Procedures`, one typed method per procedure.
+output as a TypedDict, and `Procedures` (`SyncProcedures`), one typed method per procedure.
 
 Bytes are `bytes`, Dates are timezone-aware `datetime`, bigints are `int` (the wire's superjson
 annotations, decoded by `binding_gateway.wire`).
@@ -654,3 +654,94 @@ class Procedures:
     async def gateway_info(self) -> GatewayInfoOutput:
         """`gateway.info`, a query."""
         return cast("GatewayInfoOutput", await self._call("gateway.info", "query", None))
+
+
+class SyncProcedures:
+    """`Procedures`, blocking: `binding_gateway.sync`'s client sends them (`_call`)."""
+
+    def _call(self, path: str, kind: Literal["query", "mutation"], input: Any) -> Any:
+        raise NotImplementedError
+
+    def db_query(self, input: DbQueryInput) -> DbQueryOutput:
+        """`db.query`, a query."""
+        return cast("DbQueryOutput", self._call("db.query", "query", input))
+
+    def db_first(self, input: DbFirstInput) -> DbFirstOutput:
+        """`db.first`, a query."""
+        return cast("DbFirstOutput", self._call("db.first", "query", input))
+
+    def db_raw(self, input: DbRawInput) -> DbRawOutput:
+        """`db.raw`, a query."""
+        return cast("DbRawOutput", self._call("db.raw", "query", input))
+
+    def db_run(self, input: DbRunInput) -> DbRunOutput:
+        """`db.run`, a mutation."""
+        return cast("DbRunOutput", self._call("db.run", "mutation", input))
+
+    def db_batch(self, input: DbBatchInput) -> DbBatchOutput:
+        """`db.batch`, a mutation."""
+        return cast("DbBatchOutput", self._call("db.batch", "mutation", input))
+
+    def db_statement(self, input: DbStatementInput) -> DbStatementOutput:
+        """`db.statement`, a mutation."""
+        return cast("DbStatementOutput", self._call("db.statement", "mutation", input))
+
+    def db_exec(self, input: DbExecInput) -> DbExecOutput:
+        """`db.exec`, a mutation."""
+        return cast("DbExecOutput", self._call("db.exec", "mutation", input))
+
+    def kv_get(self, input: KvGetInput) -> KvGetOutput:
+        """`kv.get`, a query."""
+        return cast("KvGetOutput", self._call("kv.get", "query", input))
+
+    def kv_get_with_metadata(self, input: KvGetWithMetadataInput) -> KvGetWithMetadataOutput:
+        """`kv.getWithMetadata`, a query."""
+        return cast("KvGetWithMetadataOutput", self._call("kv.getWithMetadata", "query", input))
+
+    def kv_put(self, input: KvPutInput) -> None:
+        """`kv.put`, a mutation."""
+        self._call("kv.put", "mutation", input)
+
+    def kv_delete(self, input: KvDeleteInput) -> None:
+        """`kv.delete`, a mutation."""
+        self._call("kv.delete", "mutation", input)
+
+    def kv_list(self, input: KvListInput) -> KvListOutput:
+        """`kv.list`, a query."""
+        return cast("KvListOutput", self._call("kv.list", "query", input))
+
+    def r2_get(self, input: R2GetInput) -> R2GetOutput:
+        """`r2.get`, a query."""
+        return cast("R2GetOutput", self._call("r2.get", "query", input))
+
+    def r2_head(self, input: R2HeadInput) -> R2HeadOutput:
+        """`r2.head`, a query."""
+        return cast("R2HeadOutput", self._call("r2.head", "query", input))
+
+    def r2_put(self, input: R2PutInput) -> R2PutOutput:
+        """`r2.put`, a mutation."""
+        return cast("R2PutOutput", self._call("r2.put", "mutation", input))
+
+    def r2_delete(self, input: R2DeleteInput) -> None:
+        """`r2.delete`, a mutation."""
+        self._call("r2.delete", "mutation", input)
+
+    def r2_create_multipart_upload(self, input: R2CreateMultipartUploadInput) -> R2CreateMultipartUploadOutput:
+        """`r2.createMultipartUpload`, a mutation."""
+        return cast("R2CreateMultipartUploadOutput", self._call("r2.createMultipartUpload", "mutation", input))
+
+    def r2_complete_multipart_upload(self, input: R2CompleteMultipartUploadInput) -> R2CompleteMultipartUploadOutput:
+        """`r2.completeMultipartUpload`, a mutation."""
+        return cast("R2CompleteMultipartUploadOutput", self._call("r2.completeMultipartUpload", "mutation", input))
+
+    def r2_abort_multipart_upload(self, input: R2AbortMultipartUploadInput) -> None:
+        """`r2.abortMultipartUpload`, a mutation."""
+        self._call("r2.abortMultipartUpload", "mutation", input)
+
+    def r2_list(self, input: R2ListInput) -> R2ListOutput:
+        """`r2.list`, a query."""
+        return cast("R2ListOutput", self._call("r2.list", "query", input))
+
+    def gateway_info(self) -> GatewayInfoOutput:
+        """`gateway.info`, a query."""
+        return cast("GatewayInfoOutput", self._call("gateway.info", "query", None))

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Literal, cast, overload
+from typing import Literal, cast, overload
 
+from .client import D1SessionState, GatewayClient
 from .contract import D1BindingName, D1Result, DbExecOutput, DbStatementInput, Row, SqlParam, SqlValue, Statement
+from .errors import GatewayError, GatewayInputError
 
-if TYPE_CHECKING:
-    from .client import GatewayClient
+#: Where a session's first query may run: anywhere (the default), or on the primary.
+D1SessionConstraint = Literal["first-unconstrained", "first-primary"]
 
 
 class D1PreparedStatement:
@@ -18,15 +20,18 @@ class D1PreparedStatement:
     read as a read and a write once per idempotency key (a fresh one per call, the same on retries).
     """
 
-    def __init__(self, database: D1Database, sql: str, params: Sequence[SqlParam] = ()) -> None:
+    def __init__(
+        self, database: D1Database, sql: str, params: Sequence[SqlParam] = (), session: D1SessionState | None = None
+    ) -> None:
         self.database = database
         self.sql = sql
         self.params: list[SqlParam] = list(params)
+        self.session = session
 
     def bind(self, *params: SqlParam) -> D1PreparedStatement:
         """The same statement with these parameters: ``None``, ``int``, ``float``, ``str``, ``bool``
         or ``bytes`` (an ``int`` beyond ±2^53 is refused by D1 with ``BAD_INPUT``)."""
-        return D1PreparedStatement(self.database, self.sql, params)
+        return D1PreparedStatement(self.database, self.sql, params, self.session)
 
     def _statement(self) -> Statement:
         return {"sql": self.sql, "params": self.params}
@@ -44,7 +49,7 @@ class D1PreparedStatement:
             call["column"] = column
         if column_names:
             call["columnNames"] = True
-        return await self.database.client.db_statement(call)
+        return await self.database.client.call("db.statement", call, session=self.session)
 
     async def all(self) -> D1Result:
         """Every row: ``{"results": [...], "success": True, "meta": {...}}``. BLOBs are ``bytes``."""
@@ -71,6 +76,38 @@ class D1PreparedStatement:
         return cast(D1Result, await self._run("run"))
 
 
+async def _batch(
+    database: D1Database, session: D1SessionState | None, statements: Sequence[D1PreparedStatement]
+) -> list[D1Result]:
+    for index, statement in enumerate(statements):
+        if statement.database is not database or statement.session is not session:
+            where = "this session" if session is not None else f"this database ({database.binding})"
+            raise GatewayInputError(f"statements[{index}] was not prepared on {where}")
+    call = {"statements": [s._statement() for s in statements], "binding": database.binding}
+    return cast("list[D1Result]", await database.client.call("db.batch", call, session=session))
+
+
+class D1DatabaseSession:
+    """``env.DB.with_session()``: calls that see each other's writes (sequential consistency), in
+    order, wherever D1 serves them. ``get_bookmark()`` gives the latest bookmark, to start another
+    session (in another request) where this one ended."""
+
+    def __init__(self, database: D1Database, constraint_or_bookmark: str) -> None:
+        self.database = database
+        self._state = D1SessionState(constraint_or_bookmark)
+
+    def prepare(self, sql: str) -> D1PreparedStatement:
+        return D1PreparedStatement(self.database, sql, (), self._state)
+
+    async def batch(self, statements: Sequence[D1PreparedStatement]) -> list[D1Result]:
+        """Runs the statements in one transaction, in this session."""
+        return await _batch(self.database, self._state, statements)
+
+    def get_bookmark(self) -> str | None:
+        """The session's latest bookmark; ``None`` before its first answer."""
+        return self._state.bookmark
+
+
 class D1Database:
     """``env.DB``.
 
@@ -88,11 +125,17 @@ class D1Database:
 
     async def batch(self, statements: Sequence[D1PreparedStatement]) -> list[D1Result]:
         """Runs the statements in one transaction: if one fails, none of them stays."""
-        for index, statement in enumerate(statements):
-            if statement.database is not self:
-                raise TypeError(f"statements[{index}] was not prepared on this database ({self.binding})")
-        return await self.client.db_batch({"statements": [s._statement() for s in statements], "binding": self.binding})
+        return await _batch(self, None, statements)
 
     async def exec(self, sql: str) -> DbExecOutput:
         """Runs a script, one statement per line, without parameters: ``{count, duration}``."""
         return await self.client.db_exec({"sql": sql, "binding": self.binding})
+
+    def with_session(self, constraint_or_bookmark: D1SessionConstraint | str = "first-unconstrained") -> D1DatabaseSession:
+        """A session (D1 read replication): ``"first-unconstrained"`` (the default),
+        ``"first-primary"``, or a bookmark from ``get_bookmark()``."""
+        return D1DatabaseSession(self, constraint_or_bookmark)
+
+    async def dump(self) -> bytes:
+        """Not served: D1 deprecated ``dump()``; export with ``wrangler d1 export`` instead."""
+        raise GatewayError("NOT_FOUND", "dump() is deprecated by D1 and not served by the gateway")

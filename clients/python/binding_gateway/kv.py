@@ -2,28 +2,27 @@
 
 from __future__ import annotations
 
+import builtins
 import json
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVar, cast, overload
+from collections.abc import Sequence
+from typing import Any, Literal, cast, overload
 
-from .contract import LIMITS, Json, KvBindingName, KvGetInput, KvListOutput, KvPutInput, KvPutStreamParameters
-from .errors import GatewayError
-
-if TYPE_CHECKING:
-    from .client import GatewayClient
+from ._io import gather
+from .client import GatewayClient
+from .contract import LIMITS, Json, KvBindingName, KvGetInput, KvListOutput, KvPutInput
+from .errors import GatewayError, GatewayInputError
+from .limits import check_kv_key, check_kv_put
+from .objects import KVListResult, KVValueWithMetadata, kv_list_result
+from .streams import Body, upload_of
 
 #: Values up to this size travel inline in JSON; larger ones stream (kv.putStream).
 INLINE_BODY_MAX_BYTES = LIMITS["INLINE_BODY_MAX_BYTES"]
+#: Keys per bulk read, the binding's limit.
+MAX_BULK_KEYS = 100
 
-V = TypeVar("V")
 
-
-@dataclass(frozen=True)
-class KVValueWithMetadata(Generic[V]):
-    """A value and the metadata stored with it; both ``None`` when the key does not exist."""
-
-    value: V | None
-    metadata: Json | None
+def _bulk_refused(reason: str) -> GatewayError:
+    return GatewayInputError(f"KV GET_BULK failed: 400 {reason}")
 
 
 class KVNamespace:
@@ -33,6 +32,7 @@ class KVNamespace:
 
         await env.KV.put("greeting", "hello", expiration_ttl=3600)
         text = await env.KV.get("greeting")
+        both = await env.KV.get(["greeting", "farewell"])  # {"greeting": "hello", "farewell": None}
     """
 
     def __init__(self, client: GatewayClient, binding: KvBindingName = "KV") -> None:
@@ -47,6 +47,7 @@ class KVNamespace:
 
     async def _stream_read(self, key: str, cache_ttl: int | None) -> KVValueWithMetadata[bytes]:
         # Bytes stream (kv.getStream), up to KV's 25 MiB, rather than travel inline as base64.
+        check_kv_key("GET", key)
         parameters: dict[str, Any] = {"binding": self.binding, "key": key}
         if cache_ttl is not None:
             parameters["cacheTtl"] = cache_ttl
@@ -57,16 +58,42 @@ class KVNamespace:
     async def _text_read(self, key: str, cache_ttl: int | None) -> KVValueWithMetadata[str]:
         # Text travels inline; a value the gateway will not send inline (over 1 MiB, or past the
         # budget of one answer: LIMIT_EXCEEDED) is read again as a stream, as the TS env.KV does.
+        check_kv_key("GET", key)
         try:
             read = await self.client.kv_get_with_metadata(self._input(key, "text", cache_ttl))
             # Read as text, the value is a string (or None).
             return KVValueWithMetadata(cast("str | None", read["value"]), read["metadata"])
         except GatewayError as error:
-            if error.code != "LIMIT_EXCEEDED":
+            if error.gateway_code != "LIMIT_EXCEEDED":
                 raise
         streamed = await self._stream_read(key, cache_ttl)
         text = None if streamed.value is None else streamed.value.decode("utf-8-sig", errors="replace")
         return KVValueWithMetadata(text, streamed.metadata)
+
+    async def _get_one(self, key: str, type: Literal["text", "json", "bytes"], cache_ttl: int | None) -> Any:
+        if type == "bytes":
+            return (await self._stream_read(key, cache_ttl)).value
+        # JSON travels as text and is parsed here, so that a value that is not JSON fails as it would
+        # in a Worker (a JSON error), not as the gateway's BAD_INPUT.
+        text = (await self._text_read(key, cache_ttl)).value
+        if text is None or type == "text":
+            return text
+        return json.loads(text)
+
+    async def _get_many(self, keys: Sequence[str], type: str, cache_ttl: int | None) -> dict[str, Any]:
+        # The binding's bulk read, as single reads at once; its checks and failures in its words.
+        if len(keys) == 0:
+            raise _bulk_refused("You must request a minimum of 1 key")
+        if len(keys) > MAX_BULK_KEYS:
+            raise _bulk_refused(f"You can request a maximum of {MAX_BULK_KEYS} keys")
+        if type not in ("text", "json"):
+            raise _bulk_refused(f'"{type}" is not a valid type. Use "json" or "text"')
+        unique = list(dict.fromkeys(keys))
+        try:
+            values = await gather(*[self._get_one(key, cast(Literal["text", "json"], type), cache_ttl) for key in unique])
+        except json.JSONDecodeError:
+            raise _bulk_refused("At least one of the requested keys corresponds to a non-json value") from None
+        return dict(zip(unique, values, strict=True))
 
     @overload
     async def get(self, key: str, type: Literal["text"] = "text", *, cache_ttl: int | None = None) -> str | None: ...
@@ -77,18 +104,22 @@ class KVNamespace:
     @overload
     async def get(self, key: str, type: Literal["bytes"], *, cache_ttl: int | None = None) -> bytes | None: ...
 
+    @overload
     async def get(
-        self, key: str, type: Literal["text", "json", "bytes"] = "text", *, cache_ttl: int | None = None
+        self, key: builtins.list[str], type: Literal["text"] = "text", *, cache_ttl: int | None = None
+    ) -> dict[str, str | None]: ...
+
+    @overload
+    async def get(self, key: builtins.list[str], type: Literal["json"], *, cache_ttl: int | None = None) -> dict[str, Json]: ...
+
+    async def get(
+        self, key: str | builtins.list[str], type: Literal["text", "json", "bytes"] = "text", *, cache_ttl: int | None = None
     ) -> str | bytes | Json | None:
-        """The value as text, parsed JSON, or bytes; ``None`` when the key does not exist."""
-        if type == "bytes":
-            return (await self._stream_read(key, cache_ttl)).value
-        # JSON travels as text and is parsed here, so that a value that is not JSON fails as it would
-        # in a Worker (a JSON error), not as the gateway's BAD_INPUT.
-        text = (await self._text_read(key, cache_ttl)).value
-        if text is None or type == "text":
-            return text
-        return json.loads(text)
+        """The value as text, parsed JSON, or bytes; ``None`` when the key does not exist. A list of
+        keys (at most 100; text or JSON) gives a dict of key → value, ``None`` for a missing one."""
+        if isinstance(key, str):
+            return await self._get_one(key, type, cache_ttl)
+        return await self._get_many(key, type, cache_ttl)
 
     @overload
     async def get_with_metadata(
@@ -120,38 +151,43 @@ class KVNamespace:
     async def put(
         self,
         key: str,
-        value: str | bytes | bytearray | memoryview,
+        value: Body,
         *,
+        length: int | None = None,
         expiration: int | None = None,
         expiration_ttl: int | None = None,
         metadata: Json | None = None,
     ) -> None:
-        """Stores text or bytes (up to KV's 25 MiB; over 1 MiB it streams). ``expiration`` is a Unix
-        time in seconds, ``expiration_ttl`` seconds from now (at least 60); ``metadata`` is JSON."""
-        if not isinstance(value, (str, bytes, bytearray, memoryview)):
-            raise TypeError("KV put() takes str or bytes; json.dumps() other values first")
-        options: KvPutStreamParameters = {"binding": self.binding, "key": key}
+        """Stores text or bytes, a binary file or ``UploadFile``, or chunks (an async iterator of
+        bytes) of ``length`` bytes, up to KV's 25 MiB; over 1 MiB it streams, read as it is sent.
+        ``expiration`` is a Unix time in seconds, ``expiration_ttl`` seconds from now (at least
+        60); ``metadata`` is JSON (at most 1,024 bytes)."""
+        options: dict[str, Any] = {"binding": self.binding, "key": key}
         if expiration is not None:
             options["expiration"] = expiration
         if expiration_ttl is not None:
             options["expirationTtl"] = expiration_ttl
         if metadata is not None:
             options["metadata"] = metadata
-        data = value.encode("utf-8") if isinstance(value, str) else bytes(value)
-        if len(data) > INLINE_BODY_MAX_BYTES:
-            async with self.client.stream("kv.putStream", dict(options), data):
-                return
-        call = cast(KvPutInput, {**options, "value": value if isinstance(value, str) else data})
-        await self.client.kv_put(call)
+        content, size = upload_of(value, length, "KV PUT")
+        check_kv_put(key, size, metadata)
+        if isinstance(content, bytes) and size <= INLINE_BODY_MAX_BYTES:
+            call = cast(KvPutInput, {**options, "value": value if isinstance(value, str) else content})
+            await self.client.kv_put(call)
+            return
+        async with self.client.stream("kv.putStream", options, content, size):
+            return
 
     async def delete(self, key: str) -> None:
         """Deletes a key; deleting one that does not exist is not an error."""
+        check_kv_key("DELETE", key)
         await self.client.kv_delete({"binding": self.binding, "key": key})
 
-    async def list(self, *, prefix: str | None = None, limit: int | None = None, cursor: str | None = None) -> KvListOutput:
-        """One page of keys: ``{"keys": [{"name", "expiration"?, "metadata"?}], "list_complete", "cursor"?}``."""
+    async def list(self, *, prefix: str | None = None, limit: int | None = None, cursor: str | None = None) -> KVListResult:
+        """One page of keys: ``keys`` (``name``, ``expiration``, ``metadata``), ``list_complete``, ``cursor``."""
         call: dict[str, Any] = {"binding": self.binding}
         for name, option in (("prefix", prefix), ("limit", limit), ("cursor", cursor)):
             if option is not None:
                 call[name] = option
-        return await self.client.call("kv.list", call)  # type: ignore[no-any-return]
+        page = cast(KvListOutput, await self.client.call("kv.list", call))
+        return kv_list_result(page)

@@ -2,146 +2,121 @@
 
 from __future__ import annotations
 
-import asyncio
+import builtins
 import json
-import os
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
-from typing import IO, TYPE_CHECKING, Any, TypedDict, cast
+from typing import Any, cast, overload
 
+from .client import GatewayClient, StreamAnswer
 from .contract import LIMITS, R2BindingName
-from .contract import R2Object as R2ObjectWire
-
-if TYPE_CHECKING:
-    from .client import GatewayClient
+from .errors import GatewayInputError
+from .limits import check_r2_key, check_r2_part, check_r2_put
+from .objects import (
+    R2Conditional,
+    R2HTTPMetadata,
+    R2Object,
+    R2Objects,
+    R2Range,
+    R2UploadedPart,
+    camel,
+    conditional_wire,
+    http_metadata_wire,
+    object_fields,
+    r2_object,
+)
+from .streams import Body, upload_of
 
 #: Bodies up to this size travel inline in JSON; larger ones stream (r2.putStream).
 INLINE_BODY_MAX_BYTES = LIMITS["INLINE_BODY_MAX_BYTES"]
-_CHUNK_BYTES = 1 << 20
 
 
-class R2Range(TypedDict, total=False):
-    """Part of an object: ``offset`` and/or ``length``, or ``suffix`` (the last n bytes)."""
-
-    offset: int
-    length: int
-    suffix: int
-
-
-class R2Conditional(TypedDict, total=False):
-    """``only_if``: the read or write happens only if these hold (a failed one is a value, not an error)."""
-
-    etag_matches: str
-    etag_does_not_match: str
-    uploaded_before: datetime
-    uploaded_after: datetime
-    seconds_granularity: bool
-
-
-@dataclass(frozen=True)
-class R2HTTPMetadata:
-    content_type: str | None = None
-    content_language: str | None = None
-    content_disposition: str | None = None
-    content_encoding: str | None = None
-    cache_control: str | None = None
-    cache_expiry: datetime | None = None
-
-
-@dataclass(frozen=True)
-class R2Object:
-    """An object's metadata."""
-
-    key: str
-    version: str
-    size: int
-    etag: str
-    http_etag: str
-    uploaded: datetime
-    http_metadata: R2HTTPMetadata = field(default_factory=R2HTTPMetadata)
-    custom_metadata: dict[str, str] = field(default_factory=dict)
-    checksums: dict[str, str] = field(default_factory=dict)
-    storage_class: str = ""
-    range: R2Range | None = None
-
-
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class R2ObjectBody(R2Object):
-    """An object's metadata and its body."""
+    """An object's metadata and its body, which streams: iterate ``body`` (chunks of bytes, as they
+    arrive), or read it whole with ``bytes()``, ``text()`` or ``json()``, once. Until it is read, the
+    object holds a connection: read it, or close it (``aclose()``, ``async with``).
 
-    body: bytes = b""
+    Example::
 
-    def text(self) -> str:
-        return self.body.decode("utf-8")
+        photo = await env.BUCKET.get("photo.jpg")
+        if photo is not None:
+            async for chunk in photo.body:
+                ...
+    """
 
-    def json(self) -> Any:
-        return json.loads(self.body)
+    answer: StreamAnswer | None = field(default=None, repr=False)
 
+    @property
+    def body(self) -> AsyncIterator[bytes]:
+        if self.answer is None:
+            raise GatewayInputError("Body has already been used. It can only be used once.")
+        return self.answer.aiter_bytes()
 
-@dataclass(frozen=True)
-class R2Objects:
-    """One page of a list."""
+    @property
+    def body_used(self) -> bool:
+        return self.answer is None or self.answer.used
 
-    objects: list[R2Object]
-    truncated: bool
-    cursor: str | None
-    delimited_prefixes: list[str]
+    async def text(self) -> str:
+        return (await self.bytes()).decode("utf-8")
 
+    async def json(self) -> Any:
+        return json.loads(await self.bytes())
 
-def _camel(name: str) -> str:
-    head, *rest = name.split("_")
-    return head + "".join(part.capitalize() for part in rest)
+    async def array_buffer(self) -> builtins.bytes:
+        return await self.bytes()
 
+    async def aclose(self) -> None:
+        """Lets the body go unread."""
+        if self.answer is not None:
+            await self.answer.aclose()
 
-def _snake(name: str) -> str:
-    return "".join(f"_{c.lower()}" if c.isupper() else c for c in name)
+    async def __aenter__(self) -> R2ObjectBody:
+        return self
 
+    async def __aexit__(self, *_: object) -> None:
+        await self.aclose()
 
-def _object(wire: R2ObjectWire, body: bytes | None = None) -> R2Object:
-    metadata = R2HTTPMetadata(**{_snake(k): v for k, v in wire["httpMetadata"].items()})  # type: ignore[arg-type]
-    fields: dict[str, Any] = {
-        "key": wire["key"],
-        "version": wire["version"],
-        "size": int(wire["size"]),
-        "etag": wire["etag"],
-        "http_etag": wire["httpEtag"],
-        "uploaded": wire["uploaded"],
-        "http_metadata": metadata,
-        "custom_metadata": dict(wire["customMetadata"]),
-        "checksums": dict(wire["checksums"]),
-        "storage_class": wire["storageClass"],
-        "range": _range(wire),
-    }
-    return R2Object(**fields) if body is None else R2ObjectBody(**fields, body=body)
-
-
-def _range(wire: R2ObjectWire) -> R2Range | None:
-    if "range" not in wire:
-        return None
-    return cast(R2Range, {k: int(v) for k, v in wire["range"].items() if isinstance(v, (int, float))})
+    async def bytes(self) -> builtins.bytes:
+        if self.answer is None:
+            raise GatewayInputError("Body has already been used. It can only be used once.")
+        return await self.answer.aread()
 
 
-def _http_metadata(metadata: R2HTTPMetadata | None) -> dict[str, Any]:
-    if metadata is None:
-        return {}
-    return {_camel(k): v for k, v in metadata.__dict__.items() if v is not None}
+class R2MultipartUpload:
+    """An upload in parts (each but the last at least 5 MiB; at most 10,000): ``upload_part``,
+    then ``complete`` with the parts, or ``abort``."""
 
+    def __init__(self, bucket: R2Bucket, key: str, upload_id: str) -> None:
+        self.bucket = bucket
+        self.key = key
+        self.upload_id = upload_id
 
-def _length(file: IO[bytes]) -> int:
-    try:
-        return os.fstat(file.fileno()).st_size - file.tell()
-    except (OSError, AttributeError):
-        position = file.tell()
-        end = file.seek(0, os.SEEK_END)
-        file.seek(position)
-        return end - position
+    async def upload_part(self, part_number: int, value: Body, *, length: int | None = None) -> R2UploadedPart:
+        """Sends one part, streamed (bytes, a file, an ``UploadFile``, or chunks of ``length``)."""
+        content, size = upload_of(value, length, "uploadPart")
+        check_r2_part(part_number, size)
+        parameters = {"binding": self.bucket.binding, "key": self.key, "uploadId": self.upload_id, "partNumber": part_number}
+        async with self.bucket.client.stream("r2.uploadPart", parameters, content, size) as (result, _):
+            part = result["part"]
+            return R2UploadedPart(part_number=part["partNumber"], etag=part["etag"])
 
+    async def complete(self, parts: Sequence[R2UploadedPart]) -> R2Object:
+        """Joins the parts into the object, in part-number order."""
+        wire = await self.bucket.client.r2_complete_multipart_upload(
+            {
+                "binding": self.bucket.binding,
+                "key": self.key,
+                "uploadId": self.upload_id,
+                "parts": [{"partNumber": p.part_number, "etag": p.etag} for p in parts],
+            }
+        )
+        return r2_object(wire)
 
-async def _chunks(file: IO[bytes]) -> AsyncIterator[bytes]:
-    # File reads block: each runs on a thread, so the event loop serves other requests meanwhile.
-    while chunk := await asyncio.to_thread(file.read, _CHUNK_BYTES):
-        yield chunk
+    async def abort(self) -> None:
+        await self.bucket.client.r2_abort_multipart_upload(
+            {"binding": self.bucket.binding, "key": self.key, "uploadId": self.upload_id}
+        )
 
 
 class R2Bucket:
@@ -149,8 +124,9 @@ class R2Bucket:
 
     Example::
 
-        await env.BUCKET.put("report.pdf", data, http_metadata=R2HTTPMetadata(content_type="application/pdf"))
+        await env.BUCKET.put("report.pdf", file, http_metadata=R2HTTPMetadata(content_type="application/pdf"))
         report = await env.BUCKET.get("report.pdf")
+        data = await report.bytes() if report else None
     """
 
     def __init__(self, client: GatewayClient, binding: R2BindingName = "BUCKET") -> None:
@@ -159,65 +135,90 @@ class R2Bucket:
 
     async def head(self, key: str) -> R2Object | None:
         """The object's metadata, or ``None``."""
+        check_r2_key("head", key)
         wire = await self.client.r2_head({"binding": self.binding, "key": key})
-        return None if wire is None else _object(wire)
+        return None if wire is None else r2_object(wire)
+
+    @overload
+    async def get(self, key: str, *, range: R2Range | None = None) -> R2ObjectBody | None: ...
+
+    @overload
+    async def get(
+        self, key: str, *, range: R2Range | None = None, only_if: R2Conditional
+    ) -> R2ObjectBody | R2Object | None: ...
 
     async def get(
         self, key: str, *, range: R2Range | None = None, only_if: R2Conditional | None = None
     ) -> R2ObjectBody | R2Object | None:
-        """The object with its body, ``None`` when there is none, or the object without a body
-        (an ``R2Object``) when ``only_if`` failed. The body streams (r2.getStream), any size."""
+        """The object with its body (which streams: any size, in flat memory), ``None`` when there
+        is none, or the object without a body (an ``R2Object``) when ``only_if`` failed."""
+        check_r2_key("get", key)
         parameters: dict[str, Any] = {"binding": self.binding, "key": key}
         if range is not None:
             parameters["range"] = dict(range)
         if only_if is not None:
-            parameters["onlyIf"] = {_camel(k): v for k, v in only_if.items()}
-        async with self.client.stream("r2.getStream", parameters) as (result, body):
-            if result["object"] is None:
-                return None
-            if not result.get("body"):
-                return _object(result["object"])
-            return _object(result["object"], await body.aread())
+            parameters["onlyIf"] = conditional_wire(only_if)
+        result, answer = await self.client.open_stream("r2.getStream", parameters)
+        if result["object"] is None or not result.get("body"):
+            await answer.aclose()
+            return None if result["object"] is None else r2_object(result["object"])
+        return R2ObjectBody(**object_fields(result["object"]), answer=answer)
 
     async def put(
         self,
         key: str,
-        value: bytes | bytearray | memoryview | str | IO[bytes],
+        value: Body | None,
         *,
+        length: int | None = None,
         http_metadata: R2HTTPMetadata | None = None,
-        custom_metadata: dict[str, str] | None = None,
+        custom_metadata: Mapping[str, str] | None = None,
         only_if: R2Conditional | None = None,
         md5: str | None = None,
         sha256: str | None = None,
     ) -> R2Object | None:
-        """Stores an object: bytes, text, or a binary file (read as it is sent, never whole). The
-        stored object's metadata, or ``None`` when ``only_if`` failed. Over 1 MiB it streams."""
+        """Stores an object: bytes, text, a binary file or ``UploadFile`` (read as it is sent, never
+        whole), or chunks (an async iterator of bytes) of ``length`` bytes. The stored object's
+        metadata, or ``None`` when ``only_if`` failed. Over 1 MiB it streams."""
         options: dict[str, Any] = {"binding": self.binding, "key": key}
         if http_metadata is not None:
-            options["httpMetadata"] = _http_metadata(http_metadata)
+            options["httpMetadata"] = http_metadata_wire(http_metadata)
         if custom_metadata is not None:
-            options["customMetadata"] = custom_metadata
+            options["customMetadata"] = dict(custom_metadata)
         if only_if is not None:
-            options["onlyIf"] = {_camel(k): v for k, v in only_if.items()}
+            options["onlyIf"] = conditional_wire(only_if)
         if md5 is not None:
             options["md5"] = md5
         if sha256 is not None:
             options["sha256"] = sha256
-        if isinstance(value, (str, bytes, bytearray, memoryview)):
-            data = value.encode("utf-8") if isinstance(value, str) else bytes(value)
-            if len(data) <= INLINE_BODY_MAX_BYTES:
-                wire = await self.client.call("r2.put", {**options, "body": value if isinstance(value, str) else data})
-                return None if wire is None else _object(wire)
-            async with self.client.stream("r2.putStream", options, data) as (result, _):
-                stored = result["object"]
-        else:
-            async with self.client.stream("r2.putStream", options, _chunks(value), _length(value)) as (result, _):
-                stored = result["object"]
-        return None if stored is None else _object(stored)
+        content, size = upload_of(b"" if value is None else value, length, "put")
+        check_r2_put(key, size, custom_metadata)
+        if isinstance(content, builtins.bytes) and size <= INLINE_BODY_MAX_BYTES:
+            wire = await self.client.call("r2.put", {**options, "body": value if isinstance(value, str) else content})
+            return None if wire is None else r2_object(wire)
+        async with self.client.stream("r2.putStream", options, content, size) as (result, _):
+            stored = result["object"]
+        return None if stored is None else r2_object(stored)
 
     async def delete(self, keys: str | Sequence[str]) -> None:
         """Deletes one key or up to 1,000; deleting one that does not exist is not an error."""
-        await self.client.r2_delete({"binding": self.binding, "keys": keys if isinstance(keys, str) else list(keys)})
+        await self.client.r2_delete({"binding": self.binding, "keys": keys if isinstance(keys, str) else builtins.list(keys)})
+
+    async def create_multipart_upload(
+        self, key: str, *, http_metadata: R2HTTPMetadata | None = None, custom_metadata: Mapping[str, str] | None = None
+    ) -> R2MultipartUpload:
+        """Starts an upload in parts (for objects over 5 GiB − 5 MiB, or sent in pieces)."""
+        check_r2_put(key, None, custom_metadata)
+        call: dict[str, Any] = {"binding": self.binding, "key": key}
+        if http_metadata is not None:
+            call["httpMetadata"] = http_metadata_wire(http_metadata)
+        if custom_metadata is not None:
+            call["customMetadata"] = dict(custom_metadata)
+        created = await self.client.call("r2.createMultipartUpload", call)
+        return R2MultipartUpload(self, cast(str, created["key"]), cast(str, created["uploadId"]))
+
+    def resume_multipart_upload(self, key: str, upload_id: str) -> R2MultipartUpload:
+        """An upload started earlier (by its ``upload_id``); nothing is sent until a part is."""
+        return R2MultipartUpload(self, key, upload_id)
 
     async def list(
         self,
@@ -229,7 +230,7 @@ class R2Bucket:
         start_after: str | None = None,
         include: Sequence[str] | None = None,
     ) -> R2Objects:
-        """One page of objects (``include=["httpMetadata", "customMetadata"]`` adds those)."""
+        """One page of objects (``include=["http_metadata", "custom_metadata"]`` adds those)."""
         call: dict[str, Any] = {"binding": self.binding}
         for name, option in (
             ("prefix", prefix),
@@ -237,13 +238,13 @@ class R2Bucket:
             ("cursor", cursor),
             ("delimiter", delimiter),
             ("startAfter", start_after),
-            ("include", list(include) if include is not None else None),
+            ("include", [camel(name) for name in include] if include is not None else None),
         ):
             if option is not None:
                 call[name] = option
         page = await self.client.call("r2.list", call)
         return R2Objects(
-            objects=[_object(o) for o in page["objects"]],
+            objects=[r2_object(o) for o in page["objects"]],
             truncated=page["truncated"],
             cursor=page.get("cursor"),
             delimited_prefixes=page["delimitedPrefixes"],

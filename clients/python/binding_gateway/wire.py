@@ -23,7 +23,7 @@ from collections.abc import Mapping
 from datetime import datetime, timezone
 from typing import Any, Final
 
-from .errors import GatewayError
+from .errors import GatewayConfigError, GatewayError, error_for
 
 #: Integers JavaScript holds exactly; larger ones travel as bigints.
 MAX_SAFE_INTEGER: Final = 2**53 - 1
@@ -182,18 +182,25 @@ def decode_frame(line: bytes) -> Any:
     return decode(json.loads(line.decode("utf-8")))
 
 
-def error_of(body: Any, status: int) -> GatewayError:
-    """The error an answer's body describes, in either shape: tRPC's (``error.json``) or a bare one."""
+def error_of(body: Any, status: int, url: str = "") -> GatewayError:
+    """The error an answer's body describes, in either shape: tRPC's (``error.json``) or a bare one.
+    An answer without a gateway code did not come from a gateway: a 404 then means ``GATEWAY_URL``
+    names something else (a configuration error, not retried); other statuses, a proxy's failure."""
     first = body[0] if isinstance(body, list) and body else body
     error = first.get("error") if isinstance(first, dict) else None
-    if not isinstance(error, dict):
-        return GatewayError("UNAVAILABLE", f"the gateway answered {status} without an error body")
-    shape = error.get("json", error)
-    data = shape.get("data") or {}
-    code = data.get("gatewayCode")
-    if not isinstance(code, str):
-        return GatewayError("UNAVAILABLE", f"the gateway answered {status} without a gateway code")
-    return GatewayError(
+    shape = error.get("json", error) if isinstance(error, dict) else None
+    data = (shape.get("data") if isinstance(shape, dict) else None) or {}
+    code = data.get("gatewayCode") if isinstance(data, dict) else None
+    if not isinstance(shape, dict) or not isinstance(code, str):
+        if status in (404, 405):
+            return GatewayConfigError(
+                f"{url or 'the URL'} answered {status}: it is not a binding-gateway. Set GATEWAY_URL to the "
+                "gateway's URL (http://gateway.internal/trpc in a Container; http://127.0.0.1:8787/__gateway/trpc "
+                "in the local session, whose Worker serves it only with GATEWAY_DEV_TOKEN in .dev.vars)",
+                http_status=status,
+            )
+        return GatewayError("UNAVAILABLE", f"the gateway answered {status} without a gateway code", http_status=status)
+    return error_for(
         code,
         str(shape.get("message", "")),
         retryable=data.get("retryable") if isinstance(data.get("retryable"), bool) else None,

@@ -26,8 +26,7 @@ def _gateway() -> tuple[str, str | None]:
     return url, os.environ.get("GATEWAY_TOKEN") or None
 
 
-@pytest.hookimpl(tryfirst=True)  # type: ignore[misc,unused-ignore]  # untyped in older pytest
-def pytest_pyfunc_call(pyfuncitem: pytest.Function) -> bool | None:
+def _pyfunc_call(pyfuncitem: pytest.Function) -> bool | None:
     function = pyfuncitem.obj
     if not inspect.iscoroutinefunction(function):
         return None
@@ -43,6 +42,11 @@ def pytest_pyfunc_call(pyfuncitem: pytest.Function) -> bool | None:
 
     asyncio.run(run())
     return True
+
+
+# Applied as a call, not as a decorator: pytest.hookimpl is untyped in Debian's pytest 7.2, and
+# mypy --strict refuses an untyped decorator there (and an unused ignore in current ones).
+pytest_pyfunc_call = pytest.hookimpl(tryfirst=True)(_pyfunc_call)
 
 
 @pytest.fixture

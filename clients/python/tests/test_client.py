@@ -248,3 +248,12 @@ async def test_a_local_process_is_the_caller_its_gateway_dev_caller_names(
         assert (await gateway.gateway_info())["caller"] == {"transport": "dev", "id": "instance-7"}
     finally:
         await gateway.aclose()
+
+
+async def test_reads_the_token_as_gateway_token_or_as_dev_vars_names_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    token = os.environ.get("GATEWAY_TOKEN") or ""
+    monkeypatch.delenv("GATEWAY_TOKEN", raising=False)
+    monkeypatch.setenv("GATEWAY_DEV_TOKEN", token)
+    async with GatewayClient(os.environ["GATEWAY_URL"]) as gateway:
+        assert gateway.token == token
+        assert (await gateway.gateway_info())["caller"]["transport"] == "dev"

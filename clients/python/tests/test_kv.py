@@ -8,7 +8,7 @@ from collections.abc import Callable
 
 import pytest
 
-from binding_gateway import GatewayClient, GatewayEnv, GatewayError
+from binding_gateway import GatewayLimitError, GatewayClient, GatewayEnv, GatewayError
 
 ALL_BYTES = bytes(range(256))
 
@@ -39,9 +39,9 @@ async def test_keeps_metadata_and_an_expiration(env: GatewayEnv, unique: Callabl
     text = await env.KV.get_with_metadata(key)
     assert text.metadata == {"owner": "ada", "n": 1}
     listed = await env.KV.list(prefix=key)
-    assert [k["name"] for k in listed["keys"]] == [key]
-    assert listed["keys"][0]["metadata"] == {"owner": "ada", "n": 1}
-    assert listed["keys"][0].get("expiration", 0) > 0
+    assert [k.name for k in listed.keys] == [key]
+    assert listed.keys[0].metadata == {"owner": "ada", "n": 1}
+    assert (listed.keys[0].expiration or 0) > 0
 
 
 async def test_lists_by_prefix_page_by_page_and_deletes(env: GatewayEnv, unique: Callable[[str], str]) -> None:
@@ -49,13 +49,13 @@ async def test_lists_by_prefix_page_by_page_and_deletes(env: GatewayEnv, unique:
     for i in range(3):
         await env.KV.put(f"{prefix}{i}", str(i))
     first = await env.KV.list(prefix=prefix, limit=2)
-    assert [k["name"] for k in first["keys"]] == [f"{prefix}0", f"{prefix}1"]
-    assert first["list_complete"] is False
-    rest = await env.KV.list(prefix=prefix, cursor=first["cursor"])
-    assert [k["name"] for k in rest["keys"]] == [f"{prefix}2"]
+    assert [k.name for k in first.keys] == [f"{prefix}0", f"{prefix}1"]
+    assert first.list_complete is False
+    rest = await env.KV.list(prefix=prefix, cursor=first.cursor)
+    assert [k.name for k in rest.keys] == [f"{prefix}2"]
     await env.KV.delete(f"{prefix}1")
     await env.KV.delete(f"{prefix}never")
-    assert [k["name"] for k in (await env.KV.list(prefix=prefix))["keys"]] == [f"{prefix}0", f"{prefix}2"]
+    assert [k.name for k in (await env.KV.list(prefix=prefix)).keys] == [f"{prefix}0", f"{prefix}2"]
 
 
 async def test_streams_a_3_mib_value_both_ways(env: GatewayEnv, unique: Callable[[str], str]) -> None:
@@ -66,13 +66,27 @@ async def test_streams_a_3_mib_value_both_ways(env: GatewayEnv, unique: Callable
     assert read is not None and hashlib.sha256(read).hexdigest() == hashlib.sha256(value).hexdigest()
 
 
-async def test_refuses_what_kv_refuses_by_code(env: GatewayEnv, unique: Callable[[str], str]) -> None:
+async def test_refuses_what_kv_refuses_by_code(env: GatewayEnv, gateway: GatewayClient, unique: Callable[[str], str]) -> None:
     with pytest.raises(GatewayError) as caught:
         await env.KV.put(unique("ttl"), "x", expiration_ttl=10)
     assert caught.value.code == "BAD_INPUT"
     with pytest.raises(GatewayError) as caught:
-        await env.KV.put("k" * 513, "x")
+        await gateway.kv_put({"key": "k" * 513, "value": "x"})
     assert (caught.value.code, caught.value.http_status) == ("LIMIT_EXCEEDED", 413)
+    assert isinstance(caught.value, GatewayLimitError)
+
+
+async def test_checks_kv_limits_before_sending_in_the_bindings_words(env: GatewayEnv, unique: Callable[[str], str]) -> None:
+    # No answer: the client refuses what KV would, before the first byte goes (http_status None).
+    with pytest.raises(GatewayLimitError) as caught:
+        await env.KV.put("k" * 513, "x")
+    assert (caught.value.gateway_code, caught.value.http_status, caught.value.retryable) == ("LIMIT_EXCEEDED", None, False)
+    assert str(caught.value) == "KV PUT failed: 414 UTF-8 encoded length of 513 exceeds key length limit of 512."
+    with pytest.raises(GatewayLimitError) as caught:
+        await env.KV.put(unique("big"), b"\0" * (25 * 1024 * 1024 + 1))
+    assert str(caught.value) == "KV PUT failed: 413 Value length of 26214401 exceeds limit of 26214400."
+    with pytest.raises(GatewayLimitError):
+        await env.KV.put(unique("meta"), "x", metadata={"m": "x" * 1024})
 
 
 async def test_the_typed_procedures_get_get_with_metadata_put_delete_and_list(

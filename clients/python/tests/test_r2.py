@@ -10,7 +10,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from binding_gateway import GatewayClient, GatewayEnv, GatewayError, R2HTTPMetadata, R2Object, R2ObjectBody
+from binding_gateway import GatewayLimitError, GatewayClient, GatewayEnv, GatewayError, R2HTTPMetadata, R2Object, R2ObjectBody
 
 ALL_BYTES = bytes(range(256))
 MiB = 1024 * 1024
@@ -34,7 +34,7 @@ async def test_puts_and_gets_bytes_byte_exact_with_their_metadata(env: GatewayEn
     assert abs(datetime.now(timezone.utc) - stored.uploaded) < timedelta(minutes=5)
     got = await env.BUCKET.get(key)
     assert isinstance(got, R2ObjectBody)
-    assert got.body == ALL_BYTES
+    assert await got.bytes() == ALL_BYTES
     assert got.http_metadata.content_type == "application/octet-stream"
     assert got.http_metadata.cache_control == "no-store"
     assert got.custom_metadata == {"owner": "ada"}
@@ -51,7 +51,7 @@ async def test_an_object_with_the_largest_metadata_is_read_back(env: GatewayEnv,
         stored = await env.BUCKET.put(key, data, custom_metadata=custom, http_metadata=http)
         assert stored is not None and stored.custom_metadata == custom
         got = await env.BUCKET.get(key)
-        assert isinstance(got, R2ObjectBody) and got.body == data
+        assert isinstance(got, R2ObjectBody) and await got.bytes() == data
         assert got.custom_metadata == custom
         assert got.http_metadata.content_type == http.content_type
         assert got.http_metadata.cache_control == http.cache_control
@@ -69,11 +69,11 @@ async def test_text_ranges_and_head(env: GatewayEnv, unique: Callable[[str], str
     key = unique("text")
     await env.BUCKET.put(key, "hello, world ✓")
     whole = await env.BUCKET.get(key)
-    assert isinstance(whole, R2ObjectBody) and whole.text() == "hello, world ✓"
+    assert isinstance(whole, R2ObjectBody) and await whole.text() == "hello, world ✓"
     part = await env.BUCKET.get(key, range={"offset": 7, "length": 5})
-    assert isinstance(part, R2ObjectBody) and part.body == b"world"
+    assert isinstance(part, R2ObjectBody) and await part.bytes() == b"world"
     suffix = await env.BUCKET.get(key, range={"suffix": 3})
-    assert isinstance(suffix, R2ObjectBody) and suffix.body == "✓".encode()
+    assert isinstance(suffix, R2ObjectBody) and await suffix.bytes() == "✓".encode()
     head = await env.BUCKET.head(key)
     assert head is not None and head.size == len("hello, world ✓".encode())
     assert await env.BUCKET.head(unique("none")) is None
@@ -89,7 +89,7 @@ async def test_a_failed_condition_is_a_value_not_an_error(env: GatewayEnv, uniqu
     assert isinstance(head_only, R2Object) and not isinstance(head_only, R2ObjectBody)
     later = first.uploaded + timedelta(days=1)
     body = await env.BUCKET.get(key, only_if={"uploaded_before": later})
-    assert isinstance(body, R2ObjectBody) and body.body == b"v1"
+    assert isinstance(body, R2ObjectBody) and await body.bytes() == b"v1"
 
 
 async def test_streams_a_3_mib_object_up_from_bytes_and_from_a_file_and_down(
@@ -100,7 +100,7 @@ async def test_streams_a_3_mib_object_up_from_bytes_and_from_a_file_and_down(
     stored = await env.BUCKET.put(key, data)
     assert stored is not None and stored.size == len(data)
     got = await env.BUCKET.get(key)
-    assert isinstance(got, R2ObjectBody) and sha256(got.body) == sha256(data)
+    assert isinstance(got, R2ObjectBody) and sha256(await got.bytes()) == sha256(data)
 
     with tempfile.TemporaryFile() as file:
         file.write(data[::-1])
@@ -108,7 +108,7 @@ async def test_streams_a_3_mib_object_up_from_bytes_and_from_a_file_and_down(
         from_file = await env.BUCKET.put(key, file, http_metadata=R2HTTPMetadata(content_type="application/x-test"))
     assert from_file is not None and from_file.size == len(data)
     again = await env.BUCKET.get(key)
-    assert isinstance(again, R2ObjectBody) and sha256(again.body) == sha256(data[::-1])
+    assert isinstance(again, R2ObjectBody) and sha256(await again.bytes()) == sha256(data[::-1])
     assert again.http_metadata.content_type == "application/x-test"
 
 
@@ -127,8 +127,11 @@ async def test_lists_and_deletes_one_key_or_many(env: GatewayEnv, unique: Callab
 
 async def test_refuses_what_r2_refuses_by_code(env: GatewayEnv, unique: Callable[[str], str]) -> None:
     with pytest.raises(GatewayError) as caught:
-        await env.BUCKET.put("k" * 1025, b"x")
+        await env.gateway.r2_put({"key": "k" * 1025, "body": b"x"})
     assert (caught.value.code, caught.value.http_status) == ("LIMIT_EXCEEDED", 413)
+    with pytest.raises(GatewayLimitError) as limited:
+        await env.BUCKET.put("k" * 1025, b"x")
+    assert (limited.value.gateway_code, limited.value.http_status) == ("LIMIT_EXCEEDED", None)
     with pytest.raises(GatewayError) as caught:
         await env.BUCKET.put(unique("md5"), b"x", md5="0" * 32)
     assert caught.value.code == "BAD_INPUT"

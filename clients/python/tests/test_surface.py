@@ -1,0 +1,124 @@
+"""The binding's surface beyond the basics, async: streamed bodies both ways, R2 multipart on the
+bucket, KV bulk reads, D1 sessions and bookmarks."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import os
+from collections.abc import AsyncIterator, Callable
+
+import pytest
+from starlette.datastructures import UploadFile
+
+from binding_gateway import GatewayEnv, GatewayError, GatewayInputError, R2ObjectBody, R2UploadedPart
+
+MiB = 1024 * 1024
+
+
+async def chunks_of(data: bytes, size: int = 64 * 1024) -> AsyncIterator[bytes]:
+    for start in range(0, len(data), size):
+        yield data[start : start + size]
+
+
+def sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+async def test_an_object_body_is_an_async_iterator_of_chunks(env: GatewayEnv, unique: Callable[[str], str]) -> None:
+    key = unique("body")
+    data = os.urandom(3 * MiB)
+    await env.BUCKET.put(key, data)
+    got = await env.BUCKET.get(key)
+    assert isinstance(got, R2ObjectBody) and not got.body_used
+    chunks = [chunk async for chunk in got.body]
+    assert len(chunks) > 1 and b"".join(chunks) == data
+    assert got.body_used
+    with pytest.raises(GatewayInputError, match="already been used"):
+        await got.bytes()
+
+
+async def test_text_and_json_are_awaited_as_in_a_worker(env: GatewayEnv, unique: Callable[[str], str]) -> None:
+    key = unique("json")
+    await env.BUCKET.put(key, '{"a": [1, "✓"]}')
+    got = await env.BUCKET.get(key)
+    assert got is not None and await got.json() == {"a": [1, "✓"]}
+    got = await env.BUCKET.get(key)
+    assert got is not None and await got.text() == '{"a": [1, "✓"]}'
+    async with await env.BUCKET.get(key) as unread:  # type: ignore[union-attr]
+        assert unread.size == len('{"a": [1, "✓"]}'.encode())
+
+
+async def test_puts_an_async_iterator_with_its_length_streamed(env: GatewayEnv, unique: Callable[[str], str]) -> None:
+    key = unique("iter")
+    data = os.urandom(2 * MiB + 17)
+    stored = await env.BUCKET.put(key, chunks_of(data), length=len(data))
+    assert stored is not None and stored.size == len(data)
+    got = await env.BUCKET.get(key)
+    assert got is not None and sha256(await got.bytes()) == sha256(data)
+
+    kv_key = unique("kv-iter")
+    await env.KV.put(kv_key, chunks_of(data), length=len(data))
+    assert await env.KV.get(kv_key, "bytes") == data
+
+
+async def test_an_iterator_needs_its_true_length(env: GatewayEnv, unique: Callable[[str], str]) -> None:
+    with pytest.raises(GatewayInputError, match="needs its length"):
+        await env.BUCKET.put(unique("nolength"), chunks_of(b"abc"))
+    with pytest.raises(GatewayError):
+        await env.BUCKET.put(unique("short"), chunks_of(os.urandom(2 * MiB)), length=3 * MiB)
+
+
+async def test_puts_an_uploaded_file_as_fastapi_gives_it(env: GatewayEnv, unique: Callable[[str], str]) -> None:
+    data = os.urandom(2 * MiB)
+    upload = UploadFile(io.BytesIO(data), filename="photo.jpg")
+    key = unique("upload")
+    stored = await env.BUCKET.put(key, upload)
+    assert stored is not None and stored.size == len(data)
+    got = await env.BUCKET.get(key)
+    assert got is not None and await got.bytes() == data
+
+
+async def test_a_multipart_upload_on_the_bucket_created_resumed_completed(
+    env: GatewayEnv, unique: Callable[[str], str]
+) -> None:
+    key = unique("multipart")
+    first, second = os.urandom(5 * MiB), os.urandom(1234)
+    upload = await env.BUCKET.create_multipart_upload(key, custom_metadata={"parts": "2"})
+    part1 = await upload.upload_part(1, first)
+    resumed = env.BUCKET.resume_multipart_upload(key, upload.upload_id)
+    part2 = await resumed.upload_part(2, chunks_of(second), length=len(second))
+    assert isinstance(part2, R2UploadedPart) and part2.part_number == 2
+    done = await resumed.complete([part1, part2])
+    assert done.size == len(first) + len(second) and done.custom_metadata == {"parts": "2"}
+    got = await env.BUCKET.get(key)
+    assert got is not None and sha256(await got.bytes()) == sha256(first + second)
+
+    aborted = await env.BUCKET.create_multipart_upload(unique("aborted"))
+    await aborted.abort()
+    with pytest.raises(GatewayError):
+        await aborted.upload_part(1, b"late")
+
+
+async def test_kv_bulk_get_gives_a_dict_with_none_for_missing_keys(env: GatewayEnv, unique: Callable[[str], str]) -> None:
+    a, b, missing = unique("a"), unique("b"), unique("missing")
+    await env.KV.put(a, '{"n": 1}')
+    await env.KV.put(b, '{"n": 2}')
+    assert await env.KV.get([a, b, missing]) == {a: '{"n": 1}', b: '{"n": 2}', missing: None}
+    assert await env.KV.get([a, b], "json") == {a: {"n": 1}, b: {"n": 2}}
+    with pytest.raises(GatewayInputError, match="KV GET_BULK failed: 400 You must request a minimum of 1 key"):
+        await env.KV.get([])
+
+
+async def test_a_d1_session_carries_its_bookmark(env: GatewayEnv, unique: Callable[[str], str]) -> None:
+    table = unique("session")
+    session = env.DB.with_session("first-primary")
+    assert session.get_bookmark() is None
+    await session.prepare(f"CREATE TABLE {table} (x)").run()
+    await session.batch([session.prepare(f"INSERT INTO {table} VALUES (?)").bind(1)])
+    bookmark = session.get_bookmark()
+    assert isinstance(bookmark, str) and bookmark
+    later = env.DB.with_session(bookmark)
+    assert await later.prepare(f"SELECT count(*) AS n FROM {table}").first("n") == 1
+    with pytest.raises(GatewayInputError, match="not prepared on this session"):
+        await session.batch([env.DB.prepare("SELECT 1")])
