@@ -3,6 +3,7 @@ import { describe, expect, it, vi } from 'vitest';
 import { transformer } from '../../shared/index.ts';
 import { CONTAINER_PORT, DEFAULT_GATEWAY_URL, GATEWAY_HOST, HEALTH_PATH } from '../../shared/transport.ts';
 import { type ApiContainer, SLEEP_AFTER_MS } from '../../worker/api-container.ts';
+import { serveApi } from '../../worker/instances.ts';
 
 // ApiContainer, the Durable-Object mount, in workerd: a real Durable Object with its real
 // ctx.exports. Only `ctx.container` is a stand-in: workerd has no container runtime here (no
@@ -141,5 +142,33 @@ describe('ApiContainer (the Durable-Object mount)', () => {
       expect(kinds.indexOf('intercept')).toBeGreaterThanOrEqual(0);
       expect(kinds.indexOf('intercept')).toBeLessThan(kinds.indexOf('start'));
     });
+  });
+});
+
+describe('CONTAINER_MOUNT', () => {
+  const unreachable = async (mount: string) => {
+    const logged = vi.spyOn(console, 'error').mockImplementation(() => {});
+    try {
+      const response = await serveApi(request('/api/users'), { ...env, CONTAINER_MOUNT: mount });
+      expect(response.status).toBe(503);
+      const line = logged.mock.calls
+        .map(([first]) => String(first))
+        .find((l) => l.includes('container_unreachable'));
+      return (JSON.parse(line ?? '{}') as { error?: string }).error;
+    } finally {
+      logged.mockRestore();
+    }
+  };
+
+  it('sends /api/* to ApiContainer for "durable-object" and to Backend for "container-class"', async () => {
+    // Neither has a container here: which one refused says which one was asked.
+    expect(await unreachable('durable-object')).toMatch(/^Error: ApiContainer has no container/);
+    expect(await unreachable('container-class')).not.toMatch(/ApiContainer/);
+  });
+
+  it('answers a value it does not know with a 503 whose log line says what it must be', async () => {
+    expect(await unreachable('durable_object')).toBe(
+      'Error: CONTAINER_MOUNT must be "durable-object" or "container-class", not "durable_object"',
+    );
   });
 });
