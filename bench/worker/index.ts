@@ -6,12 +6,15 @@
  * - `POST /floor`: the same query timed inside the Worker, D1's own cost;
  * - `/__gateway/trpc`: the real gateway, through the local session's token route (worker/local-session.ts);
  * - `/trpc`: the real gateway, through the handler the container's outbound interception mounts
- *   (worker/container.ts), production's transport: no token, the container's id as the caller.
+ *   (worker/container.ts), production's transport: no token, the container's id as the caller;
+ * - `/__api/<port>/api/*`: production's `/api/*` forward to a local container process (api.ts).
  */
 import type { WorkerEnv } from '../../worker/env.ts';
 import { handleGatewayRequest } from '../../worker/gateway.ts';
 import { isDevGatewayPath, serveDevGateway } from '../../worker/local-session.ts';
+import { BENCH_API_PREFIX } from '../api-route.ts';
 import { OUTBOUND_GATEWAY_PATH, QUIET_GATEWAY_PATH } from '../routes.ts';
+import { serveBenchApi } from './api.ts';
 
 type Param = null | number | string | boolean;
 
@@ -93,6 +96,7 @@ export default {
     if (pathname === OUTBOUND_GATEWAY_PATH || pathname.startsWith(`${OUTBOUND_GATEWAY_PATH}/`)) {
       return handleGatewayRequest(request, env, { transport: 'outbound', id: 'bench-container' });
     }
+    if (pathname.startsWith(BENCH_API_PREFIX)) return serveBenchApi(request, env);
     if (request.method === 'GET' && pathname === '/empty') return new Response(null, { status: 204 });
     if (request.method === 'POST') {
       if (pathname === '/internal/db/query') return originalQuery(request, env);
