@@ -2,7 +2,7 @@
  * Where one `GET /api/users` spends its time (issue 25, items 4 and 5), one request at a time, every
  * probe once per round in a rotating order so that drift spreads over all of them; medians.
  */
-import type { GatewayEnv } from '../shared/env/index.ts';
+import { createGatewayEnv, type GatewayEnv } from '../shared/env/index.ts';
 import { type Answer, expectJson, send } from './api-http.ts';
 import { benchApiPath } from './api-route.ts';
 import type { RunningSystem, SystemName } from './api-systems.ts';
@@ -12,6 +12,31 @@ export const USERS_SQL = 'SELECT id, email, name, created_at FROM users ORDER BY
 /** The original's own query (bench/original/app.py). */
 export const ORIGINAL_USERS_SQL = 'SELECT * FROM users ORDER BY created_at DESC';
 
+const FLOOR_RUNS = 5;
+
+/**
+ * A binding-shaped env whose fetch answers every call with the reply the real gateway gave to the
+ * first: what the client itself costs (links, superjson, parsing), with no network and no Worker.
+ */
+export async function recordedEnv(options: { url: string; token: string }): Promise<GatewayEnv> {
+  let recorded: string | undefined;
+  const recorder = createGatewayEnv({
+    ...options,
+    fetch: async (input, init) => {
+      const response = await fetch(input, init);
+      recorded = await response.clone().text();
+      return response;
+    },
+  });
+  await recorder.DB.prepare(USERS_SQL).all();
+  const body = recorded;
+  if (body === undefined) throw new Error('no gateway reply was recorded');
+  return createGatewayEnv({
+    ...options,
+    fetch: async () => new Response(body, { status: 200, headers: { 'content-type': 'application/json' } }),
+  });
+}
+
 export const PROBE_INFO = {
   'worker.empty': "GET /empty on the Worker: the Worker's own round trip",
   'node.empty': 'GET /health on the Node container, direct: HTTP, routing and a tiny answer',
@@ -19,6 +44,8 @@ export const PROBE_INFO = {
   'node.users': 'GET /api/users on the Node container, direct: the container’s own time',
   'node.users.forwarded': 'the same through the Worker',
   'env.DB.all': 'its one env.DB call (the same SELECT, .all()), from the bench process',
+  'env.DB.client': 'the same call answered by a recorded reply: the client alone, no network',
+  'd1.floor': "the same SELECT timed inside the Worker (mean of 5): D1's own time",
   'python.empty': 'GET /health on the FastAPI app on the Python client, direct',
   'python.users': 'GET /api/users on it, direct',
   'original.empty': 'GET /health on the original app, direct (it has no such route: a 404)',
@@ -33,6 +60,8 @@ export interface AttributionContext {
   workerUrl: URL;
   systems: Record<SystemName, RunningSystem>;
   env: GatewayEnv;
+  /** The same env whose fetch answers every call with a recorded reply (recordedEnv). */
+  cannedEnv: GatewayEnv;
   seededUsers: number;
 }
 
@@ -79,6 +108,20 @@ function probes(ctx: AttributionContext): Record<ProbeName, () => Promise<number
       const ms = performance.now() - start;
       if (results.length !== ctx.seededUsers) throw new Error(`env.DB: ${results.length} users`);
       return ms;
+    },
+    'env.DB.client': async () => {
+      const start = performance.now();
+      const { results } = await ctx.cannedEnv.DB.prepare(USERS_SQL).all();
+      const ms = performance.now() - start;
+      if (results.length !== ctx.seededUsers) throw new Error(`recorded reply: ${results.length} users`);
+      return ms;
+    },
+    'd1.floor': async () => {
+      const answer = await send(new URL('/floor', ctx.workerUrl), {
+        method: 'POST',
+        json: { sql: USERS_SQL, n: FLOOR_RUNS },
+      });
+      return expectJson<{ totalMs: number }>(answer, 200, 'POST /floor').totalMs / FLOOR_RUNS;
     },
     'python.empty': () => ok(direct('python', '/health')),
     'python.users': () => users(direct('python', '/api/users')),

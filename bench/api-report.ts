@@ -3,7 +3,7 @@
  * their ratios against the original in the same run; the targets of issue 25 item 4; and the
  * attribution of one `GET /api/users` (item 5). Every target is a ratio of figures from one run.
  */
-import { PROBE_INFO, type ProbeMedians } from './api-attribution.ts';
+import type { ProbeMedians } from './api-attribution.ts';
 import type { PhaseFigures } from './api-load.ts';
 import { SYSTEMS, type SystemName } from './api-systems.ts';
 
@@ -62,17 +62,23 @@ export function withRatios(
 export function derive(m: ProbeMedians): Record<string, number> {
   return {
     'node: the container, one GET /api/users': m['node.users'],
-    'node: of which its env.DB call (client, gateway, D1)': m['env.DB.all'],
     'node: of which HTTP to the container, routing, a small answer': m['node.empty'],
+    'node: of which its env.DB call': m['env.DB.all'],
+    'node:   of which the client (CPU)': m['env.DB.client'],
+    "node:   of which the Worker's empty round trip": m['worker.empty'],
+    "node:   of which D1's own time": m['d1.floor'],
+    'node:   of which the gateway and the rest':
+      m['env.DB.all'] - m['env.DB.client'] - m['worker.empty'] - m['d1.floor'],
     'node: of which the rest (the users as JSON, middleware)':
       m['node.users'] - m['env.DB.all'] - m['node.empty'],
-    "worker: the Worker's empty round trip": m['worker.empty'],
     "worker: the Worker's forward to a container (forwarded − direct /health)":
       m['node.empty.forwarded'] - m['node.empty'],
-    'python: GET /api/users less its /health (the client, D1, the answer)':
+    'python: GET /api/users less its /health (the client, the gateway, D1, the answer)':
       m['python.users'] - m['python.empty'],
-    'original: GET /api/users less its 404 (its DB call, the answer)':
-      m['original.users'] - m['original.empty'],
+    'original: GET /api/users less its 404': m['original.users'] - m['original.empty'],
+    'original:   of which its DB call, a new connection': m['original.query.new'],
+    'original:   of which the rest (an httpx client made per call, FastAPI, the answer)':
+      m['original.users'] - m['original.empty'] - m['original.query.new'],
     'original: a new connection per DB call (new − reused)':
       m['original.query.new'] - m['original.query.keepalive'],
   };
@@ -129,11 +135,13 @@ export function formatPhases(phases: PhaseResult[]): string {
   return lines.join('\n');
 }
 
-export function formatAttribution(m: ProbeMedians, derived: Record<string, number>): string {
-  const probes = (Object.keys(PROBE_INFO) as (keyof typeof PROBE_INFO)[]).map(
-    (name) => `  ${name.padEnd(26)} ${f2(m[name]).padStart(7)} ms  ${PROBE_INFO[name]}`,
+export function formatAttribution(attribution: ApiResults['attribution']): string {
+  const probes = Object.entries(attribution.probes).map(
+    ([name, { ms, what }]) => `  ${name.padEnd(26)} ${f2(ms).padStart(7)} ms  ${what}`,
   );
-  const parts = Object.entries(derived).map(([what, ms]) => `  ${f2(ms).padStart(7)} ms  ${what}`);
+  const parts = Object.entries(attribution.derived).map(
+    ([what, ms]) => `  ${f2(ms).padStart(7)} ms  ${what}`,
+  );
   return ['one request at a time, medians:', ...probes, '', 'attribution:', ...parts].join('\n');
 }
 

@@ -83,8 +83,26 @@ function stopGroup(child: ChildProcess, signal: NodeJS.Signals): void {
   }
 }
 
-/** Starts one system's container process and waits until it answers; its output only if it fails. */
+/**
+ * Starts one system's container process and waits until it answers; its output only if it fails.
+ * The port is free when chosen but may be taken before the process binds it (other processes on
+ * this machine start servers too): a process that exits before it answers is started again once,
+ * on another port.
+ */
 export async function startSystem(name: SystemName, workerUrl: URL, token: string): Promise<RunningSystem> {
+  try {
+    return await startOnce(name, workerUrl, token);
+  } catch (error) {
+    if (!(error instanceof ExitedEarly)) throw error;
+    return startOnce(name, workerUrl, token);
+  }
+}
+
+class ExitedEarly extends Error {
+  override name = 'ExitedEarly';
+}
+
+async function startOnce(name: SystemName, workerUrl: URL, token: string): Promise<RunningSystem> {
   const port = await freePort();
   const spec = command(name, port, workerUrl, token);
   const child = spawn(spec.command, spec.args, {
@@ -120,7 +138,8 @@ export async function startSystem(name: SystemName, workerUrl: URL, token: strin
   while (Date.now() < deadline && child.exitCode === null) {
     try {
       const answer = await send(new URL(readyPath, `http://127.0.0.1:${port}`), { agent: false });
-      if (answer.status === 200) {
+      // Its own answer, not another server's that took the port: the health route's or the users'.
+      if (answer.status === 200 && /^\{"(ok|users)":/.test(answer.body) && child.exitCode === null) {
         return { name, port, createdStatus: name === 'original' ? 200 : 201, emptyPath, stop };
       }
       last = `HTTP ${answer.status}`;
@@ -129,6 +148,8 @@ export async function startSystem(name: SystemName, workerUrl: URL, token: strin
     }
     await sleep(100);
   }
+  const exited = child.exitCode !== null;
   await stop();
-  throw new Error(`${SYSTEMS[name]} did not start (${last}):\n${tail.join('\n')}`);
+  const message = `${SYSTEMS[name]} did not start (${exited ? 'it exited' : last}):\n${tail.join('\n')}`;
+  throw exited ? new ExitedEarly(message) : new Error(message);
 }

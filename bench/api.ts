@@ -2,7 +2,7 @@
  * The users API end to end, beside the original system (issue 25, items 4 and 5):
  *
  *   PATH=$PWD/node_modules/.bin:$PATH WRANGLER_SEND_METRICS=false node bench/api.ts [--quick]
- *     [--requests 240] [--rounds 40] [--concurrency 1,8,32]
+ *     [--requests 160] [--rounds 30] [--concurrency 1,8,32]
  *
  * One bench Worker under wrangler dev, one D1, three container processes (api-systems.ts) behind its
  * `/__api/<port>/*` forward (production's own). For each concurrency, `GET /api/users` then
@@ -18,7 +18,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { createGatewayEnv } from '../shared/env/index.ts';
 import { DEV_GATEWAY_PATH } from '../shared/transport.ts';
-import { attribute, PROBE_INFO } from './api-attribution.ts';
+import { attribute, PROBE_INFO, recordedEnv } from './api-attribution.ts';
 import { expectJson, send } from './api-http.ts';
 import { runPhase } from './api-load.ts';
 import {
@@ -61,8 +61,8 @@ function readArgs() {
     .split(',')
     .map((c) => positiveInt('concurrency', c.trim(), 1));
   return {
-    requests: positiveInt('requests', values.requests, quick ? 48 : 240),
-    rounds: positiveInt('rounds', values.rounds, quick ? 5 : 40),
+    requests: positiveInt('requests', values.requests, quick ? 48 : 160),
+    rounds: positiveInt('rounds', values.rounds, quick ? 5 : 30),
     concurrency,
   };
 }
@@ -153,7 +153,14 @@ async function load(
           },
         );
         const rows = method === 'POST' ? await checkRows(workerUrl, prefix, created) : undefined;
-        phases.push({ system: name, method, concurrency, ...figures, created: method === 'POST' ? created.size : undefined, rows });
+        phases.push({
+          system: name,
+          method,
+          concurrency,
+          ...figures,
+          created: method === 'POST' ? created.size : undefined,
+          rows,
+        });
         process.stderr.write(
           `${method} ×${concurrency} ${name}: ${figures.rps.toFixed(1)} req/s, p99 ${figures.p99.toFixed(1)} ms\n`,
         );
@@ -163,8 +170,8 @@ async function load(
   return phases;
 }
 
-async function bench(server: BenchServer, args: ReturnType<typeof readArgs>): Promise<void> {
-  const started = performance.now();
+/** Runs everything and returns the results; stops the container processes it started. */
+async function bench(server: BenchServer, args: ReturnType<typeof readArgs>): Promise<ApiResults> {
   const systems = {} as Record<SystemName, RunningSystem>;
   const stops: (() => Promise<void>)[] = [];
   try {
@@ -174,16 +181,17 @@ async function bench(server: BenchServer, args: ReturnType<typeof readArgs>): Pr
       stops.push(system.stop);
     }
     await seedUsers(server.url);
-    const env = createGatewayEnv({ url: new URL(DEV_GATEWAY_PATH, server.url).href, token: server.token });
+    const gateway = { url: new URL(DEV_GATEWAY_PATH, server.url).href, token: server.token };
+    const env = createGatewayEnv(gateway);
+    const cannedEnv = await recordedEnv(gateway);
     process.stderr.write(`attribution: ${args.rounds} rounds\n`);
     const probes = await attribute(
-      { workerUrl: server.url, systems, env, seededUsers: SEEDED_USERS },
+      { workerUrl: server.url, systems, env, cannedEnv, seededUsers: SEEDED_USERS },
       args.rounds,
     );
     const runId = `api${Date.now().toString(36)}`;
     const phases = withRatios(await load(server.url, systems, args, runId));
-    const derived = derive(probes);
-    const results: ApiResults = {
+    return {
       config: {
         requestsPerPhase: args.requests,
         attributionRounds: args.rounds,
@@ -199,19 +207,10 @@ async function bench(server: BenchServer, args: ReturnType<typeof readArgs>): Pr
             { ms: probes[name], what: PROBE_INFO[name] },
           ]),
         ),
-        derived,
+        derived: derive(probes),
       },
       targets: targets(phases, probes),
     };
-    console.log(
-      `\n${formatPhases(phases)}\n\n${formatAttribution(probes, derived)}\n\ntargets:\n${formatTargets(results.targets)}\n`,
-    );
-    const rounded = (_key: string, value: unknown) =>
-      typeof value === 'number' ? Math.round(value * 1000) / 1000 : value;
-    const output = path.join(BENCH_DIR, 'api-results.json');
-    await writeFile(output, `${JSON.stringify(results, rounded, 2)}\n`);
-    await formatWithBiome(output);
-    console.log(`wrote bench/api-results.json (${((performance.now() - started) / 1000).toFixed(0)} s)`);
   } finally {
     await Promise.all(stops.map((stop) => stop()));
   }
@@ -230,14 +229,30 @@ async function formatWithBiome(file: string): Promise<void> {
 async function main(): Promise<void> {
   // Bad arguments fail before anything starts.
   const args = readArgs();
+  const started = performance.now();
   const server = await startBenchServer();
   const interrupt = () => void server.stop().finally(() => process.exit(130));
   process.once('SIGINT', interrupt);
+  let results: ApiResults;
   try {
-    await bench(server, args);
+    results = await bench(server, args);
   } finally {
     process.off('SIGINT', interrupt);
     await server.stop();
+  }
+  console.log(
+    `\n${formatPhases(results.phases)}\n\n${formatAttribution(results.attribution)}\n\ntargets:\n${formatTargets(results.targets)}\n`,
+  );
+  // Microseconds are the most the clocks here can tell apart.
+  const rounded = (_key: string, value: unknown) =>
+    typeof value === 'number' ? Math.round(value * 1000) / 1000 : value;
+  const output = path.join(BENCH_DIR, 'api-results.json');
+  await writeFile(output, `${JSON.stringify(results, rounded, 2)}\n`);
+  await formatWithBiome(output);
+  console.log(`wrote bench/api-results.json (${((performance.now() - started) / 1000).toFixed(0)} s)`);
+  if (results.phases.some((phase) => phase.failed > 0)) {
+    console.error('some requests did not get the answer expected (the failed column)');
+    process.exitCode = 1;
   }
 }
 
