@@ -20,6 +20,8 @@ export interface PhaseResult extends PhaseFigures {
   /** POST only: users added (the 2xx answers) and rows found after the phase; equal when every 2xx is one row. */
   created?: number;
   rows?: number;
+  /** POST only: rows doubled or without a 2xx (0 when every 2xx is exactly one row). */
+  strayRows?: number;
 }
 
 export interface Target {
@@ -40,7 +42,8 @@ export interface ApiResults {
 }
 
 export function withRatios(
-  raw: (PhaseFigures & Pick<PhaseResult, 'system' | 'method' | 'concurrency' | 'created' | 'rows'>)[],
+  raw: (PhaseFigures &
+    Pick<PhaseResult, 'system' | 'method' | 'concurrency' | 'created' | 'rows' | 'strayRows'>)[],
 ): PhaseResult[] {
   return raw.map((phase) => {
     const base = raw.find(
@@ -127,7 +130,8 @@ export function formatPhases(phases: PhaseResult[]): string {
     '|---|---|---|---|---|---|---|---|---|---|---|',
   ];
   for (const p of phases) {
-    const rows = p.method === 'POST' ? `${p.created} = ${p.rows}` : '';
+    const rows =
+      p.method === 'POST' ? `${p.created} ${p.created === p.rows && !p.strayRows ? '=' : '≠'} ${p.rows}` : '';
     lines.push(
       `| ${p.method} | ${p.concurrency} | ${SYSTEMS[p.system].slice(0, 3)} ${p.system} | ${f1(p.rps)} | ${f1(p.p50)} | ${f1(p.p99)} | ${f2(p.rpsRatio)} | ${f2(p.p50Ratio)} | ${f2(p.p99Ratio)} | ${rows} | ${p.failed} |`,
     );

@@ -7,7 +7,8 @@
  * One bench Worker under wrangler dev, one D1, three container processes (api-systems.ts) behind its
  * `/__api/<port>/*` forward (production's own). For each concurrency, `GET /api/users` then
  * `POST /api/users` on each system, a fixed number of requests each; after every POST phase the
- * users it added are counted (every 2xx exactly one row, no row without one) and removed, so that
+ * users it added are counted (every 2xx exactly one row, no row without one: the run fails
+ * otherwise) and removed, so that
  * every GET reads the same seeded users. Before the load, one request at a time, the attribution.
  * Prints the tables; writes bench/api-results.json.
  */
@@ -92,25 +93,21 @@ async function seedUsers(workerUrl: URL): Promise<void> {
 }
 
 /**
- * Every 2xx of a POST phase is exactly one row and no row came without one; throws otherwise.
- * Then removes the phase's users. Returns the rows found.
+ * The rows a POST phase left: how many, and how many of them are doubled or came without a 2xx
+ * (every 2xx must be exactly one row). Then removes them.
  */
-async function checkRows(workerUrl: URL, prefix: string, created: Set<string>): Promise<number> {
+async function countRows(workerUrl: URL, prefix: string, created: Set<string>) {
   const { results } = await sql<{ results: { email: string; n: number }[] }>(
     workerUrl,
     'query',
     'SELECT email, COUNT(*) AS n FROM users WHERE email LIKE ? GROUP BY email',
     [`${prefix}%`],
   );
-  const rows = results.reduce((sum, row) => sum + row.n, 0);
-  const stray = results.filter((row) => row.n !== 1 || !created.has(row.email));
-  if (rows !== created.size || stray.length > 0) {
-    throw new Error(
-      `${prefix}: ${created.size} users added, ${rows} rows (${stray.length} without a 2xx or doubled)`,
-    );
-  }
   await sql(workerUrl, 'run', 'DELETE FROM users WHERE email LIKE ?', [`${prefix}%`]);
-  return rows;
+  return {
+    rows: results.reduce((sum, row) => sum + row.n, 0),
+    strayRows: results.filter((row) => row.n !== 1 || !created.has(row.email)).length,
+  };
 }
 
 type RawPhase = Omit<PhaseResult, 'rpsRatio' | 'p50Ratio' | 'p99Ratio'>;
@@ -152,14 +149,14 @@ async function load(
             return (JSON.parse(answer.body) as { users: unknown[] }).users.length === SEEDED_USERS;
           },
         );
-        const rows = method === 'POST' ? await checkRows(workerUrl, prefix, created) : undefined;
         phases.push({
           system: name,
           method,
           concurrency,
           ...figures,
-          created: method === 'POST' ? created.size : undefined,
-          rows,
+          ...(method === 'POST'
+            ? { created: created.size, ...(await countRows(workerUrl, prefix, created)) }
+            : {}),
         });
         process.stderr.write(
           `${method} ×${concurrency} ${name}: ${figures.rps.toFixed(1)} req/s, p99 ${figures.p99.toFixed(1)} ms\n`,
@@ -252,6 +249,10 @@ async function main(): Promise<void> {
   console.log(`wrote bench/api-results.json (${((performance.now() - started) / 1000).toFixed(0)} s)`);
   if (results.phases.some((phase) => phase.failed > 0)) {
     console.error('some requests did not get the answer expected (the failed column)');
+    process.exitCode = 1;
+  }
+  if (results.phases.some((phase) => phase.created !== phase.rows || (phase.strayRows ?? 0) > 0)) {
+    console.error('some 2xx was not exactly one row, or some row came without a 2xx');
     process.exitCode = 1;
   }
 }
