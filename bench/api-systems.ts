@@ -34,8 +34,6 @@ export interface RunningSystem {
   port: number;
   /** What a POST that added a user answers: the seed's app leaves FastAPI's default 200. */
   createdStatus: number;
-  /** A route that touches no binding (404 for the original, which has none). */
-  emptyPath: string;
   stop(): Promise<void>;
 }
 
@@ -130,7 +128,6 @@ async function startOnce(name: SystemName, workerUrl: URL, token: string): Promi
     await exited;
     clearTimeout(timer);
   };
-  const emptyPath = HEALTH_PATH;
   // The original has no health route; its users route answers once its startup (CREATE TABLE) ran.
   const readyPath = name === 'original' ? '/api/users' : HEALTH_PATH;
   const deadline = Date.now() + READY_TIMEOUT_MS;
@@ -140,7 +137,7 @@ async function startOnce(name: SystemName, workerUrl: URL, token: string): Promi
       const answer = await send(new URL(readyPath, `http://127.0.0.1:${port}`), { agent: false });
       // Its own answer, not another server's that took the port: the health route's or the users'.
       if (answer.status === 200 && /^\{"(ok|users)":/.test(answer.body) && child.exitCode === null) {
-        return { name, port, createdStatus: name === 'original' ? 200 : 201, emptyPath, stop };
+        return { name, port, createdStatus: name === 'original' ? 200 : 201, stop };
       }
       last = `HTTP ${answer.status}`;
     } catch (error) {
