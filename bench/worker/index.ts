@@ -9,13 +9,16 @@
  *   (worker/container.ts), the Container-class mount: no token, the container's id as the caller;
  * - `/__entrypoint/trpc`: the real gateway as the `Gateway` entrypoint, through `ctx.exports` with
  *   props (worker/entrypoint.ts), the Durable-Object mount.
+ * - `/__api/<port>/api/*`: production's `/api/*` forward to a local container process (api.ts).
  */
 
 import { DEFAULT_GATEWAY_URL } from '../../shared/transport.ts';
 import type { WorkerEnv } from '../../worker/env.ts';
 import { handleGatewayRequest } from '../../worker/gateway.ts';
 import { isDevGatewayPath, serveDevGateway } from '../../worker/local-session.ts';
+import { BENCH_API_PREFIX } from '../api-route.ts';
 import { ENTRYPOINT_GATEWAY_PATH, OUTBOUND_GATEWAY_PATH, QUIET_GATEWAY_PATH } from '../routes.ts';
+import { serveBenchApi } from './api.ts';
 
 // The production Worker's entrypoint, so that ctx.exports has it here too.
 export { Gateway } from '../../worker/entrypoint.ts';
@@ -107,6 +110,7 @@ export default {
       const gateway = ctx.exports.Gateway({ props: { containerId: 'bench-container', instance: 'bench' } });
       return gateway.fetch(new Request(url, request));
     }
+    if (pathname.startsWith(BENCH_API_PREFIX)) return serveBenchApi(request, env);
     if (request.method === 'GET' && pathname === '/empty') return new Response(null, { status: 204 });
     if (request.method === 'POST') {
       if (pathname === '/internal/db/query') return originalQuery(request, env);
