@@ -130,7 +130,8 @@ export const CONTAINER_API_MAX_BODY_BYTES = 1 * MiB;
  * client still sending a body it was refused often never reads the answer: the connection is closed
  * under it (measured in wrangler dev: a reset, or miniflare's 500 "Network connection lost"), and
  * clients report an outage. Reading the rest first lets every client read the refusal; past this
- * bound the rest is left unread (the clients check the limits they know before sending).
+ * bound the rest is cancelled (the clients check the limits they know before sending). A stream
+ * call whose declared length is within its limit is read to that length, however large.
  */
 export const GATEWAY_MAX_DRAIN_BYTES = 64 * MiB;
 /** Nesting of arrays and objects in a request body; deeper JSON is refused before it is parsed. */

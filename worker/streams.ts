@@ -1,5 +1,10 @@
 import { z } from 'zod';
-import { GATEWAY_ERRORS, STREAM_FRAME_MAX_BYTES, transformer } from '../shared/index.ts';
+import {
+  GATEWAY_ERRORS,
+  GATEWAY_MAX_DRAIN_BYTES,
+  STREAM_FRAME_MAX_BYTES,
+  transformer,
+} from '../shared/index.ts';
 import {
   encodeFrame,
   overBodyLimit,
@@ -53,14 +58,29 @@ interface Rest {
  * drain.ts) before the answer, so that a client still sending can read it. A refusal then arrives
  * as its body, whenever it came.
  */
-async function drainRest(request: Request, rest: Rest | undefined): Promise<void> {
+async function drainRest(call: StreamCall, request: Request, rest: Rest | undefined): Promise<void> {
+  const bound = drainBound(call, request);
   if (rest === undefined) {
-    await drainBody(request.body);
+    await drainBody(request.body, bound);
     return;
   }
   // The reader that read the line (if a chunk reader has not already taken the body over).
   rest.reader.releaseLock();
-  await drainBody(rest.body);
+  await drainBody(rest.body, bound);
+}
+
+/**
+ * How much of a refused stream call's body is read before the answer: what the client declared it
+ * would send, when that is within the call's limit (an upload refused by the policy, say, is read to
+ * its end), and otherwise `GATEWAY_MAX_DRAIN_BYTES`.
+ */
+function drainBound(call: StreamCall, request: Request): number {
+  const max = streamBodyLimit(call);
+  const declared = Number(
+    request.headers.get(STREAM_LENGTH_HEADER) ?? request.headers.get('content-length') ?? Number.NaN,
+  );
+  if (max === undefined || !(declared <= max)) return GATEWAY_MAX_DRAIN_BYTES;
+  return Math.max(GATEWAY_MAX_DRAIN_BYTES, declared + STREAM_FRAME_MAX_BYTES + 1);
 }
 
 /**
@@ -305,7 +325,7 @@ async function run(
   switch (call) {
     case 'r2.getStream': {
       const { binding, key, ...options } = streams[call].input.parse(input);
-      await drainRest(request, rest);
+      await drainRest(call, request, rest);
       const object = await r2Get(r2Binding(ctx.env, binding), key, options);
       if (object === null) return answer({ object: null });
       return 'body' in object
@@ -329,7 +349,7 @@ async function run(
     }
     case 'kv.getStream': {
       const { binding, key, cacheTtl } = streams[call].input.parse(input);
-      await drainRest(request, rest);
+      await drainRest(call, request, rest);
       const read = await kvBinding(ctx.env, binding).getWithMetadata(key, {
         type: 'stream',
         ...(cacheTtl === undefined ? {} : { cacheTtl }),
@@ -392,7 +412,7 @@ export async function handleStreamCall(
     };
     const headers: HeadersInit =
       code === 'RATE_LIMITED' ? { 'retry-after': String(FAIR_SHARE_RETRY_AFTER_S) } : {};
-    await drainRest(request, held.rest);
+    await drainRest(call, request, held.rest);
     return Response.json({ error: { json: shape } }, { status: http, headers });
   } finally {
     logCall(ctx, { path: call, started, code });
