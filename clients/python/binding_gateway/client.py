@@ -18,7 +18,7 @@ import httpx
 
 from .contract import CONTRACT_VERSION, IDEMPOTENT_WRITES, KEYED, QUERIES, Procedures
 from .errors import GatewayError
-from .wire import decode, decode_frame, encode, encode_frame, error_of
+from .wire import check_stream_length, decode, decode_frame, encode, encode_frame, error_of
 
 #: Where a Container reaches the gateway: a host the Worker intercepts (`outboundByHost`).
 DEFAULT_GATEWAY_URL: Final = "http://gateway.internal/trpc"
@@ -215,6 +215,7 @@ class GatewayClient(Procedures):
             size = len(content) if isinstance(content, bytes) else length
             if size is None:
                 raise TypeError("a streamed body needs its length: R2 and KV store a stream only when they know it")
+            check_stream_length(name, size)
             headers[STREAM_LENGTH_HEADER] = str(size)
             body = frame + content if isinstance(content, bytes) else _framed(frame, content)
         request = self._http.build_request("POST", f"{self.url}/{name}", headers=headers, content=body)
