@@ -1,6 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { request } from 'node:http';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -41,41 +41,87 @@ type Framing = 'content-length' | 'chunked';
 const FRAMINGS: Framing[] = ['content-length', 'chunked'];
 
 /**
- * A POST over node:http, the body written as fast as the connection takes it, with a length or
- * chunked: the answer as the client reads it, or the network error it met instead.
+ * A POST over a plain socket that, like httpx or curl, sends the whole body before it reads the
+ * answer: an answer sent early is read only if the connection still holds it then (a server that
+ * closes with the body unread resets the connection, and the answer is lost). The body goes with a
+ * length or chunked, as fast as the connection takes it or, `paced`, a MiB at a time with that many
+ * ms between, as a slow link would deliver it. Gives the answer, or the network error met instead.
  */
 function post(
   url: URL,
   body: Uint8Array,
   framing: Framing,
   headers: Record<string, string> = {},
+  paced = 0,
 ): Promise<{ status: number; text: string } | { error: string }> {
   return new Promise((resolve) => {
-    const sent = {
-      ...headers,
-      ...(framing === 'content-length' ? { 'content-length': String(body.byteLength) } : {}),
-    };
-    const req = request(url, { method: 'POST', headers: sent }, (response) => {
-      let text = '';
-      response.setEncoding('utf8');
-      response.on('data', (chunk: string) => {
-        text += chunk;
-      });
-      response.on('end', () => resolve({ status: response.statusCode ?? 0, text }));
-      response.on('error', (error) => resolve({ error: String(error) }));
+    const socket = connect(Number(url.port), url.hostname);
+    // Nothing is read until the body has been sent.
+    socket.pause();
+    const received: Buffer[] = [];
+    let failure: string | undefined;
+    socket.on('data', (chunk: Buffer) => received.push(chunk));
+    socket.on('error', (error) => {
+      failure ??= String(error);
+      socket.resume();
     });
-    req.on('error', (error) => resolve({ error: String(error) }));
+    socket.on('close', () => {
+      const answer = parseAnswer(Buffer.concat(received));
+      resolve(answer ?? { error: failure ?? 'the connection closed without an answer' });
+    });
+    const head = [
+      `POST ${url.pathname} HTTP/1.1`,
+      `host: ${url.host}`,
+      'connection: close',
+      framing === 'chunked' ? 'transfer-encoding: chunked' : `content-length: ${body.byteLength}`,
+      ...Object.entries(headers).map(([name, value]) => `${name}: ${value}`),
+    ];
+    socket.write(`${head.join('\r\n')}\r\n\r\n`);
     let offset = 0;
     const write = () => {
-      while (offset < body.byteLength) {
+      while (offset < body.byteLength && failure === undefined) {
         const chunk = body.subarray(offset, offset + 65_536);
         offset += chunk.byteLength;
-        if (!req.write(chunk)) return void req.once('drain', write);
+        if (framing === 'chunked') socket.write(`${chunk.byteLength.toString(16)}\r\n`);
+        let more = socket.write(chunk);
+        if (framing === 'chunked') more = socket.write('\r\n');
+        if (paced && offset % (1024 * 1024) === 0) return void setTimeout(write, paced);
+        if (!more) return void socket.once('drain', write);
       }
-      req.end();
+      if (framing === 'chunked' && failure === undefined) socket.write('0\r\n\r\n');
+      socket.resume();
     };
     write();
   });
+}
+
+/** An HTTP/1.1 answer's status and body (with a length, or chunked), if the bytes hold a whole one. */
+function parseAnswer(bytes: Buffer): { status: number; text: string } | undefined {
+  const end = bytes.indexOf('\r\n\r\n');
+  if (end === -1) return undefined;
+  const [statusLine = '', ...lines] = bytes.subarray(0, end).toString('latin1').split('\r\n');
+  const status = Number(statusLine.split(' ')[1]);
+  const header = (name: string) =>
+    lines
+      .find((line) => line.toLowerCase().startsWith(`${name}:`))
+      ?.slice(name.length + 1)
+      .trim();
+  let rest = bytes.subarray(end + 4);
+  if (header('transfer-encoding') === 'chunked') {
+    const parts: Buffer[] = [];
+    for (;;) {
+      const lineEnd = rest.indexOf('\r\n');
+      const size = Number.parseInt(rest.subarray(0, lineEnd).toString('latin1'), 16);
+      if (lineEnd === -1 || Number.isNaN(size)) return undefined;
+      if (size === 0) break;
+      parts.push(rest.subarray(lineEnd + 2, lineEnd + 2 + size));
+      rest = rest.subarray(lineEnd + 4 + size);
+    }
+    rest = Buffer.concat(parts);
+  } else if (rest.byteLength < Number(header('content-length') ?? 0)) {
+    return undefined;
+  }
+  return { status, text: rest.toString('utf8') };
 }
 
 /** A body of `size` bytes that starts with `head`. */
@@ -121,6 +167,16 @@ describe('POST /api/users with a 20 MB body', () => {
       const answer = await post(new URL(`http://127.0.0.1:${containerPort}/api/users`), body, framing, {
         'content-type': 'application/json',
       });
+      expect(answer).toEqual(expected);
+    },
+  );
+
+  it.each(FRAMINGS)(
+    'is answered 413 by the container to a client that sends it slowly, with %s',
+    async (framing) => {
+      // 20 pauses of 60 ms: longer than @hono/node-server reads a refused body before it closes (500 ms).
+      const url = new URL(`http://127.0.0.1:${containerPort}/api/users`);
+      const answer = await post(url, body, framing, { 'content-type': 'application/json' }, 60);
       expect(answer).toEqual(expected);
     },
   );
