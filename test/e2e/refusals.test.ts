@@ -8,6 +8,7 @@ import { type LocalSession, startLocalSession } from '../../scripts/local-sessio
 import { createGatewayEnv } from '../../shared/env/index.ts';
 import { CONTAINER_API_MAX_BODY_BYTES, KV_MAX_VALUE_BYTES } from '../../shared/limits.ts';
 import { encodeFrame } from '../../shared/schemas/streams.ts';
+import { r2PutStream } from '../../shared/stream-client.ts';
 import { DEV_GATEWAY_PATH, STREAM_LENGTH_HEADER } from '../../shared/transport.ts';
 import { freePort } from './helpers.ts';
 
@@ -239,5 +240,20 @@ describe('env.KV.put of a value over 25 MiB', () => {
       retryable: false,
     });
     expect(await env.KV.get(key)).toBeNull();
+  });
+});
+
+describe("the stream client over Node's fetch", () => {
+  it('reads the refusal of a 40 MB upload its parameters refuse as BAD_INPUT, not retryable', async () => {
+    const options = { url: gatewayUrl('').href.replace(/\/$/, ''), token };
+    const body = new Blob([new Uint8Array(40_000_000)]);
+    const error = await r2PutStream(options, { key: '' }, { stream: body, length: body.size }).then(
+      () => expect.unreachable('the put was refused'),
+      (caught: unknown) => caught as { gatewayCode: string; retryable: boolean },
+    );
+    expect({ code: error.gatewayCode, retryable: error.retryable }).toEqual({
+      code: 'BAD_INPUT',
+      retryable: false,
+    });
   });
 });

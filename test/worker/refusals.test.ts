@@ -207,3 +207,18 @@ describe('an answer that comes before the request body was sent on (/api/* to th
     expect(await response.json()).toEqual({ echoed: { email: 'a@b.c' } });
   });
 });
+
+describe('a stream upload answered without an error', () => {
+  it('reads the whole body before it answers a failed condition with null', async () => {
+    const key = unique('cond');
+    await env.BUCKET.put(key, 'old');
+    const frame = encodeFrame({ key, onlyIf: { etagMatches: 'not-the-etag' } });
+    const size = frame.byteLength + 3_000_000;
+    const body = counted(size, frame);
+    const response = await call('r2.putStream', body.stream, { [STREAM_LENGTH_HEADER]: '3000000' });
+    expect(response.status).toBe(200);
+    expect(await response.text()).toBe('{"json":{"object":null}}\n');
+    expect(body.read()).toBe(size);
+    expect(await (await env.BUCKET.get(key))?.text()).toBe('old');
+  });
+});
