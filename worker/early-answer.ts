@@ -59,7 +59,14 @@ function relay(body: ReadableStream<Uint8Array>, writable: WritableStream<Uint8A
     const reader = body.getReader();
     try {
       for (;;) {
-        const next = await reader.read();
+        let next: ReadableStreamReadResult<Uint8Array>;
+        try {
+          next = await reader.read();
+        } catch (error) {
+          // The client went away: the container's request fails too, rather than wait for more.
+          await writer.abort(error).catch(() => {});
+          return;
+        }
         if (next.done) {
           finished = true;
           if (!answered) await writer.close();
