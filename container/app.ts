@@ -1,9 +1,9 @@
 import { Hono } from 'hono';
-import { bodyLimit } from 'hono/body-limit';
 import { cors } from 'hono/cors';
 import type { GatewayEnv } from '../shared/env/index.ts';
 import { CONTAINER_API_MAX_BODY_BYTES } from '../shared/limits.ts';
 import { HEALTH_PATH, REQUEST_ID_HEADER } from '../shared/transport.ts';
+import { bodyLimit } from './body-limit.ts';
 import { onError } from './errors.ts';
 import { type GatewayStatus, requireGateway } from './readiness.ts';
 import { requestId } from './request-id.ts';
@@ -20,13 +20,13 @@ export function createApp(env: GatewayEnv, options: AppOptions = {}): Hono {
   // The original API allowed any origin, method and header; so does this one.
   app.use('*', cors({ exposeHeaders: [REQUEST_ID_HEADER] }));
   app.use('*', requestId);
-  // A body is read only up to the limit (by its length header, or by counting a chunked one).
+  // A body is kept only up to the limit (by its length header, or by counting a chunked one); the
+  // rest of a larger one is read and dropped, so that the client reads the 413.
   app.use(
     '/api/*',
-    bodyLimit({
-      maxSize: CONTAINER_API_MAX_BODY_BYTES,
-      onError: (c) => c.json({ error: `the body is over ${CONTAINER_API_MAX_BODY_BYTES} bytes` }, 413),
-    }),
+    bodyLimit(CONTAINER_API_MAX_BODY_BYTES, (c) =>
+      c.json({ error: `the body is over ${CONTAINER_API_MAX_BODY_BYTES} bytes` }, 413),
+    ),
   );
   if (options.gateway) app.use('/api/*', requireGateway(options.gateway));
   app.get(HEALTH_PATH, (c) => c.json({ ok: true }));

@@ -130,6 +130,15 @@ export const CONTAINER_API_MAX_BODY_BYTES = 1 * MiB;
  * brackets included (section 4.5.3.1.3), so an address of at most 254.
  */
 export const USERS_API_MAX_EMAIL_CHARS = 254;
+/**
+ * What the gateway reads, and discards, of a refused request's body before it answers. An HTTP
+ * client still sending a body it was refused often never reads the answer: the connection is closed
+ * under it (measured in wrangler dev: a reset, or miniflare's 500 "Network connection lost"), and
+ * clients report an outage. Reading the rest first lets every client read the refusal; past this
+ * bound the rest is cancelled (the clients check the limits they know before sending). A stream
+ * call whose declared length is within its limit is read to that length, however large.
+ */
+export const GATEWAY_MAX_DRAIN_BYTES = 64 * MiB;
 /** Nesting of arrays and objects in a request body; deeper JSON is refused before it is parsed. */
 export const GATEWAY_MAX_JSON_DEPTH = 64;
 /** Object keys refused anywhere in a request body (inputs and transformer metadata alike). */

@@ -8,6 +8,7 @@ import type { R2Object, R2UploadedPart } from './schemas/r2.ts';
 import {
   encodeFrame,
   framedStream,
+  overBodyLimit,
   readFrame,
   type StreamCall,
   StreamFrameError,
@@ -61,7 +62,12 @@ async function send<C extends StreamCall>(
     'content-type': 'application/octet-stream',
   };
   if (options.token) headers.authorization = `Bearer ${options.token}`;
-  if (body) headers[STREAM_LENGTH_HEADER] = String(body.length);
+  if (body) {
+    // Refused here, in the gateway's words, rather than after the body has been sent.
+    const over = overBodyLimit(call, body.length);
+    if (over) throw new GatewayBindingError(over, 'LIMIT_EXCEEDED');
+    headers[STREAM_LENGTH_HEADER] = String(body.length);
+  }
   const sent = requestBody(encodeFrame(input), body);
   const init: RequestInit & { duplex?: 'half' } = {
     method: 'POST',
@@ -89,9 +95,10 @@ async function send<C extends StreamCall>(
     frame = await readFrame(response.body ?? new Blob([]).stream(), STREAM_FRAME_MAX_BYTES);
   } catch (error) {
     if (!(error instanceof StreamFrameError)) throw error;
+    // An answer that ends before its line's end was cut short on the way: an outage, not a bad answer.
     throw new GatewayBindingError(
       `the gateway's answer is not a stream call's: ${error.message}`,
-      error.reason === 'ended' ? 'UNAVAILABLE' : 'INTERNAL',
+      error.reason === 'ended' || error.reason === 'no-line-feed' ? 'UNAVAILABLE' : 'INTERNAL',
     );
   }
   return { result: transformer.deserialize(JSON.parse(frame.text)), body: frame.rest };

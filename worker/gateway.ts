@@ -5,6 +5,7 @@ import { CONTRACT_HEADER, D1_SESSION_HEADER, GATEWAY_PATH, REQUEST_ID_HEADER } f
 import { afterAnswer } from './after.ts';
 import type { Caller } from './context.ts';
 import { checkContractVersion } from './contract-version.ts';
+import { drainBody } from './drain.ts';
 import { GatewayError, gatewayCodeOfError } from './errors.ts';
 import { readGuardedBody } from './guards.ts';
 import { allowAll, type Policy } from './policy.ts';
@@ -105,6 +106,9 @@ export async function handleGatewayRequest(
     // throws the refusal, so that every call of the batch answers with it in tRPC's own shape.
     if ('error' in read) refusal = read.error;
     else body = read.text;
+  } else {
+    // Read and discarded (up to a bound), so that a client still sending it reads the refusal.
+    await drainBody(request.body);
   }
   const response = await fetchRequestHandler({
     endpoint,

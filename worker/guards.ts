@@ -1,18 +1,25 @@
-import { readPrefix } from '../shared/env/bytes.ts';
 import { FORBIDDEN_KEYS, GATEWAY_MAX_JSON_DEPTH, GATEWAY_MAX_REQUEST_BYTES } from '../shared/index.ts';
+import { drainBody } from './drain.ts';
 import { GatewayError } from './errors.ts';
 
 /**
  * Checks on a request body before anything parses it: its size (by header, then by counting what
  * is read), its nesting depth, and keys that could reach an object's prototype (`__proto__`,
  * `constructor`, `prototype`, also as a segment of a superjson metadata path such as `a.__proto__`).
- * Returns the text, or the error to answer with.
+ * Returns the text, or the error to answer with (the rest of a body too large read and discarded
+ * first, up to a bound: see drain.ts).
  */
 export async function readGuardedBody(request: Request): Promise<{ text: string } | { error: GatewayError }> {
   const declared = Number(request.headers.get('content-length') ?? Number.NaN);
-  if (declared > GATEWAY_MAX_REQUEST_BYTES) return { error: tooLarge(declared) };
+  if (declared > GATEWAY_MAX_REQUEST_BYTES) {
+    await drainBody(request.body);
+    return { error: tooLarge(declared) };
+  }
   const bytes = await readAtMost(request, GATEWAY_MAX_REQUEST_BYTES);
-  if (bytes === undefined) return { error: tooLarge() };
+  if (bytes === undefined) {
+    await drainBody(request.body);
+    return { error: tooLarge() };
+  }
   let text: string;
   try {
     text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false }).decode(bytes);
@@ -31,11 +38,29 @@ function tooLarge(size?: number): GatewayError {
   );
 }
 
-/** The body's bytes, or undefined (and the rest left unread) once it passes `max`. */
+/** The body's bytes, or undefined (the rest unread, the body unlocked) once it passes `max`. */
 async function readAtMost(request: Request, max: number): Promise<Uint8Array | undefined> {
   if (!request.body) return new Uint8Array(0);
-  const { bytes, done } = await readPrefix(request.body, max);
-  return done ? bytes : undefined;
+  const reader = request.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > max) {
+      reader.releaseLock();
+      return undefined;
+    }
+    chunks.push(value);
+  }
+  const bytes = new Uint8Array(size);
+  let offset = 0;
+  for (const chunk of chunks) {
+    bytes.set(chunk, offset);
+    offset += chunk.byteLength;
+  }
+  return bytes;
 }
 
 const FORBIDDEN = new Set(FORBIDDEN_KEYS);

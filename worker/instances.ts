@@ -1,5 +1,6 @@
 import { getContainer } from '@cloudflare/containers';
 import { INSTANCE_HEADER, SESSION_KEY_HEADER } from '../shared/transport.ts';
+import { sendAllowingEarlyAnswer } from './early-answer.ts';
 import type { WorkerEnv } from './env.ts';
 import { GatewayError } from './errors.ts';
 import { forwardToDevContainer } from './local-session.ts';
@@ -60,13 +61,15 @@ function devContainerUrls(env: WorkerEnv): string[] | undefined {
 
 async function forward(request: Request, env: WorkerEnv, index: number, devUrls?: string[]) {
   const devUrl = devUrls?.[index];
-  if (devUrl) return forwardToDevContainer(request, devUrl);
+  if (devUrl) return sendAllowingEarlyAnswer(request, (sent) => forwardToDevContainer(sent, devUrl));
   // ApiContainer starts its container, and waits for it, itself.
   if (containerMount(env) === 'durable-object')
-    return env.API_CONTAINER.getByName(instanceName(index)).fetch(request);
+    return sendAllowingEarlyAnswer(request, (sent) =>
+      env.API_CONTAINER.getByName(instanceName(index)).fetch(sent),
+    );
   const backend = getContainer(env.BACKEND, instanceName(index));
   await backend.startAndWaitForPorts();
-  return backend.fetch(request);
+  return sendAllowingEarlyAnswer(request, (sent) => backend.fetch(sent));
 }
 
 /**

@@ -1,17 +1,17 @@
 import { z } from 'zod';
 import {
   GATEWAY_ERRORS,
-  KV_MAX_VALUE_BYTES,
-  R2_MAX_MULTIPART_PART_BYTES,
-  R2_MAX_SINGLE_PUT_BYTES,
+  GATEWAY_MAX_DRAIN_BYTES,
   STREAM_FRAME_MAX_BYTES,
   transformer,
 } from '../shared/index.ts';
 import {
   encodeFrame,
+  overBodyLimit,
   readFrameHead,
   type StreamCall,
   StreamFrameError,
+  streamBodyLimit,
   streams,
 } from '../shared/schemas/streams.ts';
 import { STREAM_LENGTH_HEADER } from '../shared/transport.ts';
@@ -19,6 +19,7 @@ import { kvBinding, r2Binding } from './bindings.ts';
 import { logCall } from './call-log.ts';
 import type { GatewayContext } from './context.ts';
 import { checkContractVersion } from './contract-version.ts';
+import { drainBody } from './drain.ts';
 import { asGatewayError, fromZodError, GatewayError } from './errors.ts';
 import { FAIR_SHARE_RETRY_AFTER_S, withinFairShare } from './fair-share.ts';
 import { scanJson } from './guards.ts';
@@ -50,33 +51,75 @@ interface Rest {
   leftover: Uint8Array;
   reader: ReadableStreamDefaultReader<Uint8Array>;
   body: ReadableStream<Uint8Array>;
-  ended: boolean;
 }
 
-function cancelRest(rest: Rest): Promise<void> {
-  return rest.reader.cancel().catch(() => {});
+/**
+ * What is left of a request's body when its call ends: read to its end (up to a bound, see
+ * drain.ts) before the answer, so that a client still sending can read it. A refusal then arrives
+ * as its body, whenever it came.
+ */
+async function drainRest(call: StreamCall, request: Request, rest: Rest | undefined): Promise<void> {
+  const bound = drainBound(call, request);
+  if (rest === undefined) {
+    await drainBody(request.body, bound);
+    return;
+  }
+  // The reader that read the line (if a chunk reader has not already taken the body over).
+  rest.reader.releaseLock();
+  await drainBody(rest.body, bound);
 }
 
-/** The call's parameters: the body's first line (`readFrameHead`), and the rest of the body after it. */
-async function decodeInput(request: Request): Promise<{ input: unknown; frameBytes: number; rest: Rest }> {
+/**
+ * How much of a refused stream call's body is read before the answer: what the client declared it
+ * would send, when that is within the call's limit (an upload refused by the policy, say, is read to
+ * its end), and otherwise `GATEWAY_MAX_DRAIN_BYTES`.
+ */
+function drainBound(call: StreamCall, request: Request): number {
+  const max = streamBodyLimit(call);
+  const declared = Number(
+    request.headers.get(STREAM_LENGTH_HEADER) ?? request.headers.get('content-length') ?? Number.NaN,
+  );
+  if (max === undefined || !(declared <= max)) return GATEWAY_MAX_DRAIN_BYTES;
+  return Math.max(GATEWAY_MAX_DRAIN_BYTES, declared + STREAM_FRAME_MAX_BYTES + 1);
+}
+
+/**
+ * A declared length over the call's limit is refused before the body is read (`overBodyLimit`, the
+ * words the clients use when they check it before sending).
+ */
+function checkDeclaredLength(call: StreamCall, request: Request): void {
+  if (streamBodyLimit(call) === undefined) return;
+  const declared = lengthHeader(request, STREAM_LENGTH_HEADER);
+  const over = declared === undefined ? undefined : overBodyLimit(call, declared);
+  if (over) throw new GatewayError('LIMIT_EXCEEDED', over);
+}
+
+/**
+ * The call's parameters: the body's first line (`readFrameHead`), and the rest of the body after it
+ * (also in `held`, so that a refusal drains it).
+ */
+async function decodeInput(
+  request: Request,
+  held: { rest?: Rest },
+): Promise<{ input: unknown; frameBytes: number; rest: Rest }> {
   const body = request.body;
   if (body === null) {
     throw new GatewayError('BAD_INPUT', "a stream call's body starts with its parameters, a line of JSON");
   }
   let head: Awaited<ReturnType<typeof readFrameHead>>;
   try {
-    head = await readFrameHead(body, STREAM_FRAME_MAX_BYTES);
+    head = await readFrameHead(body, STREAM_FRAME_MAX_BYTES, 'release');
   } catch (error) {
     if (!(error instanceof StreamFrameError)) throw error;
     throw new GatewayError(error.reason === 'too-long' ? 'LIMIT_EXCEEDED' : 'BAD_INPUT', error.message);
   }
-  const rest = { leftover: head.leftover, reader: head.reader, body, ended: head.ended };
+  const rest = { leftover: head.leftover, reader: head.reader, body };
+  held.rest = rest;
   try {
     const refusal = scanJson(head.text);
     if (refusal) throw refusal;
     return { input: transformer.deserialize(JSON.parse(head.text)), frameBytes: head.frameBytes, rest };
   } catch (error) {
-    await cancelRest(rest);
     if (error instanceof GatewayError) throw error;
     throw new GatewayError('BAD_INPUT', "a stream call's first line is not the transformer's JSON");
   }
@@ -101,15 +144,15 @@ function lengthHeader(request: Request, name: string): number | undefined {
  * its length up front, so it is declared in `x-gateway-length` (or follows from Content-Length);
  * both, when both are sent, must agree. Refused before any binding is called.
  */
-function declaredLength(request: Request, frameBytes: number, max: number): number {
+function declaredLength(request: Request, frameBytes: number, call: StreamCall): number {
   const declared = lengthHeader(request, STREAM_LENGTH_HEADER);
   const content = lengthHeader(request, 'content-length');
   const length = declared ?? (content === undefined ? undefined : content - frameBytes);
   if (length === undefined || length < 0) {
     throw new GatewayError('BAD_INPUT', `a streamed body needs its length in ${STREAM_LENGTH_HEADER}`);
   }
-  if (length > max)
-    throw new GatewayError('LIMIT_EXCEEDED', `a body of ${length} bytes is over the ${max} allowed`);
+  const over = overBodyLimit(call, length);
+  if (over) throw new GatewayError('LIMIT_EXCEEDED', over);
   if (content !== undefined && content !== frameBytes + length) {
     throw new GatewayError(
       'BAD_INPUT',
@@ -148,7 +191,6 @@ async function* chunksOf(rest: Rest, length: number): AsyncGenerator<Uint8Array>
     expected -= rest.leftover.byteLength;
     yield rest.leftover;
   }
-  if (rest.ended) return;
   rest.reader.releaseLock();
   let byob: ReadableStreamBYOBReader | undefined;
   try {
@@ -167,8 +209,8 @@ async function* chunksOf(rest: Rest, length: number): AsyncGenerator<Uint8Array>
       yield next.value;
     }
   } finally {
-    // Stopped early (a wrong length, an error): the caller's body is not read further.
-    (byob ?? rest.reader).cancel().catch(() => {});
+    // Stopped early (a wrong length, an error): the rest is left to `drainRest`, so the answer is read.
+    (byob ?? rest.reader).releaseLock();
   }
 }
 
@@ -233,10 +275,12 @@ async function storeR2<T>(
   if (length === 0) return store(await exactBytes(rest, 0));
   const sized = new FixedLengthStream(length);
   const found: { mismatch?: GatewayError } = {};
-  pumpExact(rest, length, sized.writable, found).catch(() => {});
+  const pumped = pumpExact(rest, length, sized.writable, found).catch(() => {});
   try {
     return await store(sized.readable);
   } catch (error) {
+    // The pump lets go of the body before the refusal drains it.
+    await pumped;
     throw found.mismatch ?? error;
   }
 }
@@ -281,7 +325,7 @@ async function run(
   switch (call) {
     case 'r2.getStream': {
       const { binding, key, ...options } = streams[call].input.parse(input);
-      await cancelRest(rest);
+      await drainRest(call, request, rest);
       const object = await r2Get(r2Binding(ctx.env, binding), key, options);
       if (object === null) return answer({ object: null });
       return 'body' in object
@@ -290,7 +334,7 @@ async function run(
     }
     case 'r2.putStream': {
       const { binding, key, ...options } = streams[call].input.parse(input);
-      const length = declaredLength(request, frameBytes, R2_MAX_SINGLE_PUT_BYTES);
+      const length = declaredLength(request, frameBytes, call);
       checkCallerWaits(ctx);
       const bucket = r2Binding(ctx.env, binding);
       const object = await storeR2(rest, length, (value) => bucket.put(key, value, options));
@@ -298,14 +342,14 @@ async function run(
     }
     case 'r2.uploadPart': {
       const { binding, key, uploadId, partNumber } = streams[call].input.parse(input);
-      const length = declaredLength(request, frameBytes, R2_MAX_MULTIPART_PART_BYTES);
+      const length = declaredLength(request, frameBytes, call);
       const upload = r2Binding(ctx.env, binding).resumeMultipartUpload(key, uploadId);
       const part = await storeR2(rest, length, (value) => upload.uploadPart(partNumber, value));
       return answer({ part: { partNumber: part.partNumber, etag: part.etag } });
     }
     case 'kv.getStream': {
       const { binding, key, cacheTtl } = streams[call].input.parse(input);
-      await cancelRest(rest);
+      await drainRest(call, request, rest);
       const read = await kvBinding(ctx.env, binding).getWithMetadata(key, {
         type: 'stream',
         ...(cacheTtl === undefined ? {} : { cacheTtl }),
@@ -316,7 +360,7 @@ async function run(
     }
     case 'kv.putStream': {
       const { binding, key, ...options } = streams[call].input.parse(input);
-      const length = declaredLength(request, frameBytes, KV_MAX_VALUE_BYTES);
+      const length = declaredLength(request, frameBytes, call);
       checkCallerWaits(ctx);
       // Read whole and checked first (see exactBytes): up to 25 MiB, once, never a copy of it.
       const value = await exactBytes(rest, length);
@@ -338,15 +382,14 @@ export async function handleStreamCall(
 ): Promise<Response> {
   const started = Date.now();
   let code: keyof typeof GATEWAY_ERRORS | 'OK' = 'OK';
+  const held: { rest?: Rest } = {};
   try {
     if (ctx.refusal) throw ctx.refusal;
     checkContractVersion(ctx.version);
-    const decoded = await decodeInput(request);
+    checkDeclaredLength(call, request);
+    const decoded = await decodeInput(request, held);
     const verdict = ctx.policy({ caller: ctx.caller, path: call, input: decoded.input });
-    if (verdict !== true) {
-      await cancelRest(decoded.rest);
-      throw new GatewayError('FORBIDDEN', verdict);
-    }
+    if (verdict !== true) throw new GatewayError('FORBIDDEN', verdict);
     return await withinFairShare(ctx, () => run(call, decoded, request, ctx));
   } catch (caught) {
     const error = caught instanceof z.ZodError ? fromZodError(caught) : asGatewayError(caught);
@@ -369,6 +412,7 @@ export async function handleStreamCall(
     };
     const headers: HeadersInit =
       code === 'RATE_LIMITED' ? { 'retry-after': String(FAIR_SHARE_RETRY_AFTER_S) } : {};
+    await drainRest(call, request, held.rest);
     return Response.json({ error: { json: shape } }, { status: http, headers });
   } finally {
     logCall(ctx, { path: call, started, code });

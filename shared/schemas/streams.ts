@@ -1,6 +1,11 @@
 import { z } from 'zod';
 import { R2Binding } from '../bindings.ts';
-import { R2_MAX_MULTIPART_PARTS } from '../limits.ts';
+import {
+  KV_MAX_VALUE_BYTES,
+  R2_MAX_MULTIPART_PART_BYTES,
+  R2_MAX_MULTIPART_PARTS,
+  R2_MAX_SINGLE_PUT_BYTES,
+} from '../limits.ts';
 import { transformer } from '../transformer.ts';
 import { kv } from './kv.ts';
 import { R2Key, r2 } from './r2.ts';
@@ -16,7 +21,7 @@ export const streams = {
   /** `BUCKET.get(key, { range, onlyIf })` with the body streamed; the object's metadata first. */
   'r2.getStream': { input: r2.get.input },
   /** `BUCKET.put(key, stream, options)`: `r2.put` with the body streamed; its length must be known. */
-  'r2.putStream': { input: r2.put.input.omit({ body: true }) },
+  'r2.putStream': { input: r2.put.input.omit({ body: true }), maxBodyBytes: R2_MAX_SINGLE_PUT_BYTES },
   /** `upload.uploadPart(partNumber, stream)`: one part of a multipart upload, streamed. */
   'r2.uploadPart': {
     input: z.strictObject({
@@ -25,14 +30,32 @@ export const streams = {
       uploadId: z.string().min(1),
       partNumber: z.int().min(1).max(R2_MAX_MULTIPART_PARTS),
     }),
+    maxBodyBytes: R2_MAX_MULTIPART_PART_BYTES,
   },
   /** `KV.get(key, 'stream')`: the value streamed; its metadata first. */
   'kv.getStream': { input: kv.get.input.omit({ type: true }) },
   /** `KV.put(key, stream, options)`: `kv.put` with the value streamed, up to KV's 25 MiB. */
-  'kv.putStream': { input: kv.put.input.omit({ value: true }) },
+  'kv.putStream': { input: kv.put.input.omit({ value: true }), maxBodyBytes: KV_MAX_VALUE_BYTES },
 } as const;
 
 export type StreamCall = keyof typeof streams;
+
+/** The most bytes a stream call takes after its parameters' line: the binding's limit (none for a read). */
+export function streamBodyLimit(call: StreamCall): number | undefined {
+  const entry = streams[call];
+  return 'maxBodyBytes' in entry ? entry.maxBodyBytes : undefined;
+}
+
+/**
+ * Why a body of `length` bytes is refused for `call` (LIMIT_EXCEEDED), if it is: the gateway says
+ * it before it reads the body, and the clients before they send it, in the same words.
+ */
+export function overBodyLimit(call: StreamCall, length: number): string | undefined {
+  const max = streamBodyLimit(call);
+  return max !== undefined && length > max
+    ? `a body of ${length} bytes is over the ${max} allowed for ${call}`
+    : undefined;
+}
 
 /**
  * A stream call's parameters (in the request) and its result (in the answer) travel at the start of
@@ -54,7 +77,7 @@ export function encodeFrame(value: unknown): Uint8Array {
 
 /** Why a body's first line could not be read. */
 export class StreamFrameError extends Error {
-  readonly reason: 'ended' | 'too-long' | 'not-utf8';
+  readonly reason: 'ended' | 'too-long' | 'not-utf8' | 'no-line-feed';
 
   constructor(reason: StreamFrameError['reason'], message: string) {
     super(message);
@@ -69,24 +92,25 @@ export interface FrameHead {
   frameBytes: number;
   /** The bytes that came in the line's last chunk after its line feed (perhaps none). */
   leftover: Uint8Array;
-  /** Whether the body ended with the line. */
-  ended: boolean;
 }
 
 /**
- * Reads a body's first line (at most `maxBytes`, its line feed not counted; a body without a line
- * feed is all line) and hands back the reader that read it, where the line's last chunk ended.
- * Throws `StreamFrameError`, the body cancelled.
+ * Reads a body's first line (at most `maxBytes`, its line feed not counted; it must end with a line
+ * feed) and hands back the reader that read it, where the line's last chunk ended. Throws
+ * `StreamFrameError`, the body cancelled, or with `onError: 'release'` left to the caller (unlocked,
+ * where reading stopped): a server drains the rest so that its refusal can be read.
  */
 export async function readFrameHead(
   body: ReadableStream<Uint8Array>,
   maxBytes: number,
+  onError: 'cancel' | 'release' = 'cancel',
 ): Promise<FrameHead & { reader: ReadableStreamDefaultReader<Uint8Array> }> {
   const reader = body.getReader();
   try {
     return { ...(await readLine(reader, maxBytes)), reader };
   } catch (error) {
-    reader.cancel(error).catch(() => {});
+    if (onError === 'release') reader.releaseLock();
+    else reader.cancel(error).catch(() => {});
     throw error;
   }
 }
@@ -101,8 +125,14 @@ async function readLine(
     const read = await reader.read();
     if (read.done && size === 0)
       throw new StreamFrameError('ended', 'the body is empty: it has no first line');
-    // A body without a line feed is all line, and nothing follows it.
-    const value = read.done ? new Uint8Array([FRAME_END]) : read.value;
+    // A line cut short is not taken for a whole one: parameters that lost their end could still parse.
+    if (read.done) {
+      throw new StreamFrameError(
+        'no-line-feed',
+        'the first line of a stream call ends without its line feed (\\n): the parameters are one line of JSON and a line feed',
+      );
+    }
+    const { value } = read;
     const end = value.indexOf(FRAME_END);
     const take = end === -1 ? value.byteLength : end;
     if (size + take > maxBytes) {
@@ -123,12 +153,7 @@ async function readLine(
     } catch {
       throw new StreamFrameError('not-utf8', 'the first line of a stream call is not UTF-8');
     }
-    return {
-      text,
-      frameBytes: read.done ? size : size + 1,
-      leftover: read.done ? new Uint8Array(0) : value.subarray(end + 1),
-      ended: read.done,
-    };
+    return { text, frameBytes: size + 1, leftover: value.subarray(end + 1) };
   }
 }
 
@@ -155,7 +180,7 @@ export async function readFrame(
       }
       // An empty chunk is skipped: a pull that enqueues nothing is not called again.
       for (;;) {
-        const next = head.ended ? { done: true as const } : await reader.read();
+        const next = await reader.read();
         if (next.done) {
           controller.close();
           // A BYOB read waiting at the end is answered with no bytes.

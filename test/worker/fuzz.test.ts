@@ -459,3 +459,67 @@ describe('the read-only check against the real D1', () => {
     Math.max(10_000, RUNS * 50 * 5),
   );
 });
+
+// Property: whatever a stream call's body is (its first line with or without its line feed, bytes
+// after it or none, any length header), the gateway answers a result or a typed error, never 500 or
+// INTERNAL; a first line without its line feed is BAD_INPUT (or LIMIT_EXCEEDED when over the line's
+// limit), and a KV value put that way leaves the value there as it was.
+const STREAM_CALLS = ['r2.getStream', 'r2.putStream', 'r2.uploadPart', 'kv.getStream', 'kv.putStream'];
+const encoder = new TextEncoder();
+const firstLine = fc.oneof(
+  {
+    weight: 3,
+    arbitrary: fc
+      .record(
+        { key, metadata: fc.jsonValue({ maxDepth: 2 }), partNumber: fc.integer(), uploadId: fc.string() },
+        {
+          requiredKeys: ['key'],
+        },
+      )
+      .map((input) => JSON.stringify(transformer.serialize(input))),
+  },
+  garbage.map((input) => {
+    try {
+      return JSON.stringify(transformer.serialize(input)) ?? 'null';
+    } catch {
+      return '{"json":{"__proto__":1}}';
+    }
+  }),
+  fc.string({ maxLength: 40 }),
+);
+const streamBody = fc.record({
+  call: fc.constantFrom(...STREAM_CALLS),
+  line: firstLine,
+  lineFeed: fc.boolean(),
+  after: fc.uint8Array({ maxLength: 32 }),
+  length: fc.oneof(fc.constant(undefined), fc.nat({ max: 40 }), fc.constantFrom('', '-1', '1e3', 'x')),
+});
+
+describe('fuzzing the stream calls, first lines without a line feed among them', () => {
+  it('answers a result or a typed error, and BAD_INPUT for a line that never ends', async () => {
+    const kept = `fuzz/stream-kept-${crypto.randomUUID()}`;
+    await env.KV.put(kept, 'kept');
+    await fc.assert(
+      fc.asyncProperty(streamBody, fc.boolean(), async ({ call, line, lineFeed, after, length }, sameKey) => {
+        // A line without its feed is all the body: nothing can follow it.
+        const text = !lineFeed && sameKey ? `{"json":{"key":"${kept}"}}` : line.replaceAll('\n', ' ');
+        const head = encoder.encode(lineFeed ? `${text}\n` : text);
+        const body = new Uint8Array(head.byteLength + (lineFeed ? after.byteLength : 0));
+        body.set(head);
+        if (lineFeed) body.set(after, head.byteLength);
+        const headers: Record<string, string> = { 'content-type': 'application/octet-stream' };
+        if (length !== undefined) headers['x-gateway-length'] = String(length);
+        const response = await gatewayFetch(`${GATEWAY_URL}/${call}`, { method: 'POST', headers, body });
+        const answer = await response.text();
+        expect(response.status, answer).not.toBe(500);
+        expect(answer).not.toMatch(/"gatewayCode":"INTERNAL"/);
+        if (!lineFeed && text.length > 0) {
+          expect(response.status, answer).toBe(400);
+          expect(answer).toMatch(/"gatewayCode":"BAD_INPUT"/);
+        }
+      }),
+      { numRuns: RUNS * STREAM_CALLS.length },
+    );
+    expect(await env.KV.get(kept)).toBe('kept');
+  });
+});

@@ -23,6 +23,7 @@ from collections.abc import Mapping
 from datetime import datetime, timezone
 from typing import Any, Final
 
+from .contract import LIMITS
 from .errors import GatewayConfigError, GatewayError, error_for
 
 #: Integers JavaScript holds exactly; larger ones travel as bigints.
@@ -207,3 +208,20 @@ def error_of(body: Any, status: int, url: str = "") -> GatewayError:
         http_status=status,
         path=data.get("path") if isinstance(data.get("path"), str) else None,
     )
+
+
+#: The most bytes a stream call takes after its parameters' line (the binding's limit), as the gateway
+#: checks it (shared/schemas/streams.ts).
+STREAM_BODY_LIMITS: Final[dict[str, int]] = {
+    "r2.putStream": LIMITS["R2_MAX_SINGLE_PUT_BYTES"],
+    "r2.uploadPart": LIMITS["R2_MAX_MULTIPART_PART_BYTES"],
+    "kv.putStream": LIMITS["KV_MAX_VALUE_BYTES"],
+}
+
+
+def check_stream_length(name: str, length: int) -> None:
+    """Refuses a body over a stream call's limit before it is sent, in the gateway's words
+    (LIMIT_EXCEEDED, not retryable): sent, it would be refused after its whole upload."""
+    limit = STREAM_BODY_LIMITS.get(name)
+    if limit is not None and length > limit:
+        raise error_for("LIMIT_EXCEEDED", f"a body of {length} bytes is over the {limit} allowed for {name}", path=name)

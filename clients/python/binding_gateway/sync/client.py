@@ -20,7 +20,7 @@ import httpx
 from ._io import current_loop, on_loop_close, sleep, timeout
 from ..contract import CONTRACT_VERSION, IDEMPOTENT_WRITES, KEYED, QUERIES, SyncProcedures
 from ..errors import GatewayConnectionError, GatewayError, GatewayInputError, GatewayTimeoutError
-from ..wire import decode, decode_frame, encode, encode_frame, error_of
+from ..wire import check_stream_length, decode, decode_frame, encode, encode_frame, error_of
 
 #: Where a Container reaches the gateway: a host the Worker intercepts (`outboundByHost`).
 DEFAULT_GATEWAY_URL: Final = "http://gateway.internal/trpc"
@@ -305,6 +305,7 @@ class GatewayClient(SyncProcedures):
             size = len(content) if isinstance(content, bytes) else length
             if size is None:
                 raise GatewayInputError("a streamed body needs its length: R2 and KV store a stream only when they know it")
+            check_stream_length(name, size)
             headers[STREAM_LENGTH_HEADER] = str(size)
             body = frame + content if isinstance(content, bytes) else _framed(frame, content)
         url = f"{self.url}/{name}"
