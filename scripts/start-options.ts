@@ -1,0 +1,101 @@
+/**
+ * `npm start`'s command line and environment: the usage text, and the options read from them. A
+ * mistake here is one line and the usage (exit 2), never a stack trace.
+ */
+import { parseArgs } from 'node:util';
+import { CONTAINER_KINDS, type ContainerKind, isContainerKind } from './container-process.ts';
+
+export const MAX_INSTANCES = 16;
+const DEFAULT_PORT = 8787;
+
+export const USAGE = `Usage: npm start [-- options]     (or: node scripts/start.mjs [options])
+
+The local session: the Worker under wrangler's dev server (local D1, KV and R2) and the container
+process, at http://127.0.0.1:$PORT/api/*. A container process that exits is started again.
+Ctrl-C stops everything.
+
+Options:
+  --instances N      container processes to spread /api/* over, 1 to ${MAX_INSTANCES} (default 1)
+  --container KIND   ${CONTAINER_KINDS.join(' or ')}: container/ (default) or examples/python-fastapi/
+  -h, --help         this text
+
+Environment:
+  PORT               the Worker's port on 127.0.0.1 (default ${DEFAULT_PORT})
+  CONTAINER_PORT     the first container process's port, the others take the ports after it
+                     (default: free ports, chosen at each start)
+  DEV_VARS           the session's variables file (default ./.dev.vars; written when missing)
+  PERSIST_TO         where the local D1, KV and R2 data live (default .wrangler/state)
+  PYTHON             the Python for --container python (default: .venv, then python3)
+  CLOUDFLARE_CF_FETCH_ENABLED  false unless set: wrangler does not fetch Request.cf data from
+                     workers.cloudflare.com (true fetches it)
+  WRANGLER_SEND_METRICS        false unless set
+
+In the DEV_VARS file:
+  GATEWAY_DEV_TOKEN  the dev gateway's bearer token, at least 32 characters (made when missing)
+  CONTAINER_DEV_URL  http://127.0.0.1:<port> of the first container process: fixes its port as
+                     CONTAINER_PORT does (CONTAINER_PORT wins)`;
+
+/** A mistake in the command line or the environment: its message is the one line to print. */
+export class UsageError extends Error {
+  override name = 'UsageError';
+}
+
+export interface StartOptions {
+  help: boolean;
+  instances: number;
+  container: ContainerKind;
+  /** The Worker's port. */
+  port: number;
+  /** CONTAINER_PORT, when set. */
+  containerPort: number | undefined;
+  devVars: string;
+  persistTo: string | undefined;
+}
+
+/** A TCP port from a variable or a URL: a whole number from 1 to 65535. */
+export function parsePort(value: string, name: string): number {
+  const port = Number(value);
+  if (!/^\d+$/.test(value.trim()) || !Number.isInteger(port) || port < 1 || port > 65_535) {
+    throw new UsageError(`${name} must be a port number from 1 to 65535, not "${value}"`);
+  }
+  return port;
+}
+
+export function parseStartOptions(argv: readonly string[], env: NodeJS.ProcessEnv): StartOptions {
+  let values: { instances?: string; container?: string; help?: boolean };
+  try {
+    ({ values } = parseArgs({
+      args: [...argv],
+      options: {
+        instances: { type: 'string' },
+        container: { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+      strict: true,
+      allowPositionals: false,
+    }));
+  } catch (error) {
+    // parseArgs's messages say what was wrong and, for a flag, how to pass a value that looks like one.
+    throw new UsageError((error as Error).message.split('\n')[0] ?? 'bad arguments');
+  }
+  const instancesText = values.instances ?? '1';
+  const instances = Number(instancesText);
+  if (!/^\d+$/.test(instancesText) || instances < 1 || instances > MAX_INSTANCES) {
+    throw new UsageError(
+      `--instances must be a whole number from 1 to ${MAX_INSTANCES}, not "${instancesText}"`,
+    );
+  }
+  const container = values.container ?? 'node';
+  if (!isContainerKind(container)) {
+    throw new UsageError(`--container is one of ${CONTAINER_KINDS.join(', ')}, not "${container}"`);
+  }
+  return {
+    help: values.help ?? false,
+    instances,
+    container,
+    port: env.PORT ? parsePort(env.PORT, 'PORT') : DEFAULT_PORT,
+    containerPort: env.CONTAINER_PORT ? parsePort(env.CONTAINER_PORT, 'CONTAINER_PORT') : undefined,
+    devVars: env.DEV_VARS || '.dev.vars',
+    persistTo: env.PERSIST_TO || undefined,
+  };
+}
