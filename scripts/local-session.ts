@@ -18,6 +18,11 @@ import { unstable_startWorker } from 'wrangler';
 import { DEV_GATEWAY_PATH, HEALTH_PATH } from '../shared/transport.ts';
 import { type ContainerKind, containerCommand } from './container-process.ts';
 
+// Offline by default: wrangler would otherwise fetch Request.cf data from workers.cloudflare.com at
+// each start and, where there is no internet, print a stack trace (CLOUDFLARE_CF_FETCH_ENABLED=true
+// fetches it).
+process.env.CLOUDFLARE_CF_FETCH_ENABLED ??= 'false';
+
 export const ROOT = path.resolve(import.meta.dirname, '..');
 const WRANGLER = path.join(ROOT, 'node_modules', '.bin', 'wrangler');
 const READY_TIMEOUT_MS = 30_000;

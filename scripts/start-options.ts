@@ -6,6 +6,25 @@ import { parseArgs } from 'node:util';
 import { CONTAINER_KINDS, type ContainerKind, isContainerKind } from './container-process.ts';
 
 export const MAX_INSTANCES = 16;
+
+/** Every flag `npm start` takes (the usage below explains each; test/e2e/start.test.ts holds it to that). */
+export const START_FLAGS = ['--instances', '--container', '--help'] as const;
+
+/**
+ * Every variable `npm start` reads, from the environment or from the DEV_VARS file: the usage and the
+ * README name each (test/e2e/start.test.ts, test/repo/docs.test.ts).
+ */
+export const START_VARIABLES = [
+  'PORT',
+  'CONTAINER_PORT',
+  'DEV_VARS',
+  'PERSIST_TO',
+  'PYTHON',
+  'CLOUDFLARE_CF_FETCH_ENABLED',
+  'WRANGLER_SEND_METRICS',
+  'GATEWAY_DEV_TOKEN',
+  'CONTAINER_DEV_URL',
+] as const;
 const DEFAULT_PORT = 8787;
 
 export const USAGE = `Usage: npm start [-- options]     (or: node scripts/start.mjs [options])

@@ -18,9 +18,6 @@ import { type LocalSession, localInstanceName, ROOT, startLocalSession, waitForO
 import { freePorts, portIsFree } from './ports.ts';
 import { parsePort, parseStartOptions, type StartOptions, USAGE, UsageError } from './start-options.ts';
 
-// Offline by default: wrangler would otherwise fetch Request.cf data from workers.cloudflare.com at
-// each start, and print a stack trace where there is no internet.
-process.env.CLOUDFLARE_CF_FETCH_ENABLED ??= 'false';
 process.env.WRANGLER_SEND_METRICS ??= 'false';
 
 /** A failure the user can act on: its message is the one line printed (exit 1). */
