@@ -7,34 +7,15 @@
 // the containers and the Worker in order (wrangler then prints "The Workers runtime crashed
 // unexpectedly"). Here the session alone gets the signal, from this process.
 import { spawn } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import { bundledNode, newEnough, ROOT as root, tooOldLine } from './node-version.mjs';
 
-const root = path.resolve(import.meta.dirname ?? path.dirname(new URL(import.meta.url).pathname), '..');
-// The floor is package.json's `engines.node` (">=22.12"): one place for it.
-const floor = /(\d+)\.(\d+)/.exec(
-  JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')).engines.node,
-);
-const [wantMajor, wantMinor] = [Number(floor?.[1] ?? 22), Number(floor?.[2] ?? 12)];
-
-/** Whether `version` ("22.23.3") is at least the floor. */
-function newEnough(version) {
-  const [major, minor] = version.split('.').map(Number);
-  return major > wantMajor || (major === wantMajor && minor >= wantMinor);
-}
-
-function bundledNode() {
-  const bin = path.join(root, 'node_modules', '.bin', process.platform === 'win32' ? 'node.cmd' : 'node');
-  return existsSync(bin) ? bin : undefined;
-}
-
+// This Node when it is new enough; else the bundled one, where the platform has it; else one line.
 let node = process.execPath;
 if (!newEnough(process.versions.node)) {
   const bundled = bundledNode();
   if (!bundled) {
-    console.error(
-      `npm start: Node ${process.versions.node} is older than ${wantMajor}.${wantMinor}, which wrangler needs: install Node ${wantMajor} (https://nodejs.org, or \`nvm install ${wantMajor}\`) and run \`npm install\` again (README: "Node")`,
-    );
+    console.error(`npm start: ${tooOldLine()}`);
     process.exit(1);
   }
   node = bundled;
