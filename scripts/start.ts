@@ -14,11 +14,13 @@ import path from 'node:path';
 import { parseEnv } from 'node:util';
 import { DEV_TOKEN_MIN_LENGTH } from '../shared/transport.ts';
 import { containerCommand, MissingPythonError } from './container-process.ts';
-import { type LocalSession, localInstanceName, ROOT, startLocalSession, waitForOk } from './local-session.ts';
+import type { LocalSession } from './local-session.ts';
 import { freePorts, portIsFree } from './ports.ts';
 import { parsePort, parseStartOptions, type StartOptions, USAGE, UsageError } from './start-options.ts';
 
 process.env.WRANGLER_SEND_METRICS ??= 'false';
+
+const ROOT = path.resolve(import.meta.dirname, '..');
 
 /** A failure the user can act on: its message is the one line printed (exit 1). */
 class StartError extends Error {
@@ -105,6 +107,8 @@ async function main(options: StartOptions): Promise<void> {
   const { token, containerDevUrl } = loadDevVars(devVarsPath);
   const ports = await containerPorts(options, fixedContainerPort(options, containerDevUrl, devVarsPath));
   const many = options.instances > 1;
+  // wrangler is loaded only now: --help, a mistyped flag and a taken port answer without it, at once.
+  const { localInstanceName, startLocalSession, waitForOk } = await import('./local-session.ts');
 
   let session: LocalSession | undefined;
   let stopping: string | undefined;
