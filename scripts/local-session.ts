@@ -18,10 +18,25 @@ import { unstable_startWorker } from 'wrangler';
 import { DEV_GATEWAY_PATH, HEALTH_PATH } from '../shared/transport.ts';
 import { type ContainerKind, containerCommand, type PythonApp } from './container-process.ts';
 
+// Offline by default: wrangler would otherwise fetch Request.cf data from workers.cloudflare.com at
+// each start and, where there is no internet, print a stack trace (CLOUDFLARE_CF_FETCH_ENABLED=true
+// fetches it).
+process.env.CLOUDFLARE_CF_FETCH_ENABLED ??= 'false';
+
 export const ROOT = path.resolve(import.meta.dirname, '..');
 const WRANGLER = path.join(ROOT, 'node_modules', '.bin', 'wrangler');
 const READY_TIMEOUT_MS = 30_000;
 const STOP_TIMEOUT_MS = 12_000;
+// Supervision: the first restart comes soon (a crash is usually a one-off); one that keeps crashing
+// is started again at most every 30 s, and a process that stayed up this long starts the count anew.
+const RESTART_FIRST_DELAY_MS = 500;
+const RESTART_MAX_DELAY_MS = 30_000;
+const RESTART_RESET_AFTER_MS = 30_000;
+
+/** The wait before restart number `attempt` (1, 2, …): doubling from half a second, capped. */
+export function restartDelayMs(attempt: number): number {
+  return Math.min(RESTART_FIRST_DELAY_MS * 2 ** Math.max(0, attempt - 1), RESTART_MAX_DELAY_MS);
+}
 
 export interface LocalSessionOptions {
   /** The Worker's port on 127.0.0.1; 0 for any free one. */
@@ -36,13 +51,24 @@ export interface LocalSessionOptions {
   token: string;
   /** Where local D1/KV/R2 data lives; wrangler's `.wrangler/state` when absent. */
   persistTo?: string | undefined;
-  /** Receives each line the Worker's tooling and the containers print (with the instance's index). */
-  log?: (source: 'migrations' | 'container', line: string, instance?: number) => void;
+  /**
+   * Receives each line the Worker's tooling and the containers print (with the instance's index), and
+   * the session's own line for each restart (`supervise`).
+   */
+  log?: (source: LogSource, line: string, instance?: number) => void;
+  /**
+   * Starts a container process that exits on its own again, with backoff, as the platform starts a
+   * Container again on its next request; the others keep serving meanwhile (`npm start` sets it).
+   * Without it, a process that exits stays down until `restartContainer`.
+   */
+  supervise?: boolean;
   /** Worker bindings and variables that replace wrangler.toml's (e.g. smaller fair-share limits). */
   bindings?: WorkerBindings;
   /** Receives the Worker's own log lines (`console.*` in the Worker); wrangler prints them when absent. */
   workerLog?: (level: string, message: string) => void;
 }
+
+export type LogSource = 'migrations' | 'container' | 'session';
 
 type WorkerBindings = NonNullable<Parameters<typeof unstable_startWorker>[0]['bindings']>;
 
@@ -61,7 +87,7 @@ export interface LocalSession {
 
 function pipeLines(
   child: ChildProcess,
-  source: 'migrations' | 'container',
+  source: LogSource,
   log: LocalSessionOptions['log'],
   instance?: number,
 ) {
@@ -158,10 +184,26 @@ export async function startLocalSession(options: LocalSessionOptions): Promise<L
   });
   const containers: (ChildProcess | undefined)[] = ports.map(() => undefined);
   const running = () => containers.filter((child): child is ChildProcess => child !== undefined);
+  // Processes stopped on purpose (restartContainer, stop): their exit is not a crash to restart.
+  const stoppedOnPurpose = new WeakSet<ChildProcess>();
+  const restarts = ports.map(() => ({ attempt: 0, timer: undefined as NodeJS.Timeout | undefined }));
+  let stopping = false;
+  // Supervision starts once every instance has answered: a failure to start at all is the start's.
+  let up = false;
   // If this process exits without stop() (an uncaught error, a handler that exits at once), the
   // containers, each in a process group of its own, must not outlive it.
   const killOnExit = () => running().forEach(stopProcessGroupNow);
   process.once('exit', killOnExit);
+  const stopAll = async () => {
+    stopping = true;
+    process.off('exit', killOnExit);
+    for (const restart of restarts) clearTimeout(restart.timer);
+    const children = running();
+    for (const child of children) stoppedOnPurpose.add(child);
+    // The containers first: the Worker stays up while their requests under way finish.
+    await Promise.all(children.map((child) => stopProcessGroup(child)));
+    await worker.dispose();
+  };
   try {
     const url = await worker.url;
     const startContainer = async (index: number) => {
@@ -184,11 +226,44 @@ export async function startLocalSession(options: LocalSessionOptions): Promise<L
         },
       });
       containers[index] = child;
+      const startedAt = Date.now();
+      if (options.supervise) {
+        child.once('exit', (code, signal) => {
+          if (!up || stopping || stoppedOnPurpose.has(child) || containers[index] !== child) return;
+          superviseExit(index, Date.now() - startedAt, signal ? `signal ${signal}` : `code ${code}`);
+        });
+      }
+      // A command that cannot run (no such file) is an 'error' event, which unhandled ends this process.
+      child.once('error', (error) =>
+        options.log?.('session', `${localInstanceName(index)} could not start: ${error.message}`, index),
+      );
       pipeLines(child, 'container', options.log, index);
-      await waitForOk(new URL(HEALTH_PATH, containerUrl), READY_TIMEOUT_MS, () => child.exitCode === null);
+      await waitForOk(
+        new URL(HEALTH_PATH, containerUrl),
+        READY_TIMEOUT_MS,
+        () => child.exitCode === null && child.signalCode === null,
+      );
       return child;
     };
+    const superviseExit = (index: number, ranForMs: number, how: string) => {
+      const restart = restarts[index];
+      if (!restart) return;
+      if (ranForMs >= RESTART_RESET_AFTER_MS) restart.attempt = 0;
+      restart.attempt += 1;
+      const delay = restartDelayMs(restart.attempt);
+      options.log?.(
+        'session',
+        `${localInstanceName(index)} exited (${how}); starting it again in ${delay / 1000} s (restart ${restart.attempt}); its requests get a 503 until then`,
+        index,
+      );
+      restart.timer = setTimeout(() => {
+        restart.timer = undefined;
+        // A start that fails ends in the process's exit, which schedules the next attempt.
+        if (!stopping) startContainer(index).catch(() => {});
+      }, delay);
+    };
     await Promise.all(ports.map((_, index) => startContainer(index)));
+    up = true;
     return {
       url,
       get container() {
@@ -199,19 +274,18 @@ export async function startLocalSession(options: LocalSessionOptions): Promise<L
       },
       async restartContainer(instance = 0) {
         const child = containers[instance];
-        if (child) await stopProcessGroup(child);
+        const restart = restarts[instance];
+        if (restart) clearTimeout(restart.timer);
+        if (child) {
+          stoppedOnPurpose.add(child);
+          await stopProcessGroup(child);
+        }
         await startContainer(instance);
       },
-      async stop() {
-        process.off('exit', killOnExit);
-        await Promise.all(running().map((child) => stopProcessGroup(child)));
-        await worker.dispose();
-      },
+      stop: stopAll,
     };
   } catch (error) {
-    process.off('exit', killOnExit);
-    await Promise.all(running().map((child) => stopProcessGroup(child)));
-    await worker.dispose();
+    await stopAll();
     throw error;
   }
 }

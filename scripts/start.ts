@@ -1,110 +1,115 @@
 /**
- * `npm start`: the local session. Writes `.dev.vars` with a random token when it is missing,
- * applies the migrations locally, starts the Worker and the container process, waits until
- * `/api/users` answers through both, and stops both on Ctrl-C or SIGTERM.
+ * `npm start`: the local session (`npm start -- --help` lists the options and variables). Writes
+ * `.dev.vars` with a random token when it is missing, applies the migrations locally, starts the
+ * Worker and the container processes, waits until `/api/users` answers through both, starts a
+ * container process that exits again (local-session.ts), and stops everything on Ctrl-C or SIGTERM.
  *
- * `npm start -- --instances 3` starts three container processes, on the port of CONTAINER_DEV_URL
- * and the ports after it, each a caller of its own; the Worker spreads `/api/*` over them.
- * `npm start -- --container python` runs the original Python app (examples/python-fastapi/) in place
- * of the Node container; `--container python --app main:app` runs the user's own ASGI app (imported
- * from the directory npm was started in), reloaded when its files change.
- *
- * Environment: PORT (the Worker's, default 8787), CONTAINER_PORT (used when .dev.vars is written,
- * default 8000), DEV_VARS (default ./.dev.vars), PERSIST_TO (default wrangler's .wrangler/state).
+ * Run through scripts/start.mjs, which checks the Node version and runs this in a process group of
+ * its own: a terminal's Ctrl-C then reaches this process alone, which stops the containers and then
+ * the Worker, instead of reaching workerd directly (wrangler would report that as a crash).
  */
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { parseArgs, parseEnv } from 'node:util';
-import { CONTAINER_PORT, DEV_TOKEN_MIN_LENGTH } from '../shared/transport.ts';
-import {
-  CONTAINER_KINDS,
-  type ContainerKind,
-  containerCommand,
-  isContainerKind,
-  MissingPythonError,
-  type PythonApp,
-  parsePythonApp,
-} from './container-process.ts';
-import { type LocalSession, localInstanceName, ROOT, startLocalSession, waitForOk } from './local-session.ts';
+import { parseEnv } from 'node:util';
+import { DEV_TOKEN_MIN_LENGTH } from '../shared/transport.ts';
+import { containerCommand, MissingPythonError } from './container-process.ts';
+import type { LocalSession } from './local-session.ts';
+import { freePorts, portIsFree } from './ports.ts';
+import { parsePort, parseStartOptions, type StartOptions, USAGE, UsageError } from './start-options.ts';
 
 process.env.WRANGLER_SEND_METRICS ??= 'false';
 
-const port = Number(process.env.PORT ?? 8787);
-const { values: args } = parseArgs({
-  options: {
-    instances: { type: 'string', default: '1' },
-    container: { type: 'string', default: 'node' },
-    app: { type: 'string' },
-  },
-});
-const instances = Number(args.instances);
-if (!Number.isInteger(instances) || instances < 1 || instances > 16) {
-  console.error(`npm start: --instances must be a whole number from 1 to 16, not "${args.instances}"`);
-  process.exit(1);
-}
-const containerFlag = args.container;
-if (!isContainerKind(containerFlag)) {
-  console.error(`--container is one of ${CONTAINER_KINDS.join(', ')}, not ${containerFlag}`);
-  process.exit(1);
-}
-const container: ContainerKind = containerFlag;
-// npm runs scripts from the package root; the user's module is where they typed `npm start`.
-const parsedApp =
-  args.app === undefined ? undefined : parsePythonApp(args.app, process.env.INIT_CWD ?? process.cwd());
-if (typeof parsedApp === 'string' || (parsedApp && container !== 'python')) {
-  console.error(`npm start: ${typeof parsedApp === 'string' ? parsedApp : '--app needs --container python'}`);
-  process.exit(1);
-}
-const app: PythonApp | undefined = parsedApp;
-// Before anything starts: a Python app without its packages would only time out later.
-try {
-  containerCommand(container, ROOT, 0, app);
-} catch (error) {
-  if (!(error instanceof MissingPythonError)) throw error;
-  console.error(`npm start: ${error.message}`);
-  process.exit(1);
-}
-const devVarsPath = path.resolve(ROOT, process.env.DEV_VARS ?? '.dev.vars');
+const ROOT = path.resolve(import.meta.dirname, '..');
 
-/** Reads .dev.vars, adding what is missing; refuses a token that is too short. */
-function loadDevVars(): { token: string; containerPort: number } {
+/** A failure the user can act on: its message is the one line printed (exit 1). */
+class StartError extends Error {
+  override name = 'StartError';
+}
+
+/** Reads the DEV_VARS file, adding a token when it has none; refuses one that is too short. */
+function loadDevVars(devVarsPath: string): { token: string; containerDevUrl: string | undefined } {
   const text = existsSync(devVarsPath) ? readFileSync(devVarsPath, 'utf8') : '';
   const vars = parseEnv(text) as Record<string, string | undefined>;
-  const additions: string[] = [];
-  if (!vars.CONTAINER_DEV_URL) {
-    vars.CONTAINER_DEV_URL = `http://127.0.0.1:${process.env.CONTAINER_PORT ?? CONTAINER_PORT}`;
-    additions.push(`CONTAINER_DEV_URL=${vars.CONTAINER_DEV_URL}`);
-  }
   if (vars.GATEWAY_DEV_TOKEN === undefined) {
     vars.GATEWAY_DEV_TOKEN = randomBytes(32).toString('hex');
-    additions.push(`GATEWAY_DEV_TOKEN=${vars.GATEWAY_DEV_TOKEN}`);
-  }
-  if (additions.length) {
     const header = text
       ? ''
       : '# Local session only (npm start). Never in wrangler.toml. See .dev.vars.example.\n';
     const separator = text && !text.endsWith('\n') ? '\n' : '';
-    writeFileSync(devVarsPath, `${text}${separator}${header}${additions.join('\n')}\n`, { mode: 0o600 });
-    console.log(
-      `Wrote ${path.relative(ROOT, devVarsPath) || devVarsPath}: ${additions.map((a) => a.split('=')[0]).join(', ')}`,
-    );
+    writeFileSync(devVarsPath, `${text}${separator}${header}GATEWAY_DEV_TOKEN=${vars.GATEWAY_DEV_TOKEN}\n`, {
+      mode: 0o600,
+    });
+    console.log(`Wrote ${path.relative(ROOT, devVarsPath) || devVarsPath}: GATEWAY_DEV_TOKEN`);
   }
   if (vars.GATEWAY_DEV_TOKEN.length < DEV_TOKEN_MIN_LENGTH) {
-    throw new Error(
+    throw new StartError(
       `GATEWAY_DEV_TOKEN in ${devVarsPath} is shorter than ${DEV_TOKEN_MIN_LENGTH} characters; remove it and a new one is made`,
     );
   }
-  // The first instance's URL; the others take the ports after it (--instances).
-  const containerUrl = new URL(vars.CONTAINER_DEV_URL.split(',')[0]?.trim() ?? '');
-  if (containerUrl.hostname !== '127.0.0.1' && containerUrl.hostname !== 'localhost') {
-    throw new Error(`CONTAINER_DEV_URL must point at this machine (127.0.0.1), not ${containerUrl.host}`);
-  }
-  return { token: vars.GATEWAY_DEV_TOKEN, containerPort: Number(containerUrl.port || 80) };
+  return { token: vars.GATEWAY_DEV_TOKEN, containerDevUrl: vars.CONTAINER_DEV_URL?.trim() || undefined };
 }
 
-async function main(): Promise<void> {
-  const { token, containerPort } = loadDevVars();
+/** The first container port the user fixed (CONTAINER_PORT, or CONTAINER_DEV_URL in the DEV_VARS file). */
+function fixedContainerPort(
+  options: StartOptions,
+  containerDevUrl: string | undefined,
+  devVarsPath: string,
+): { port: number; setting: string } | undefined {
+  if (options.containerPort !== undefined) return { port: options.containerPort, setting: 'CONTAINER_PORT' };
+  if (containerDevUrl === undefined) return undefined;
+  const setting = `CONTAINER_DEV_URL in ${path.relative(ROOT, devVarsPath) || devVarsPath}`;
+  const first = containerDevUrl.split(',')[0]?.trim() ?? '';
+  let url: URL;
+  try {
+    url = new URL(first);
+  } catch {
+    throw new StartError(`${setting} is not a URL: "${first}"`);
+  }
+  if (url.hostname !== '127.0.0.1' && url.hostname !== 'localhost') {
+    throw new StartError(`${setting} must point at this machine (127.0.0.1), not ${url.host}`);
+  }
+  return { port: parsePort(url.port || '80', setting), setting };
+}
+
+/** The container processes' ports: the ones the user fixed, each checked free, or free ones. */
+async function containerPorts(
+  options: StartOptions,
+  fixed: { port: number; setting: string } | undefined,
+): Promise<number[]> {
+  if (!fixed) return freePorts(options.instances);
+  const ports = Array.from({ length: options.instances }, (_, i) => fixed.port + i);
+  for (const port of ports) {
+    if (port > 65_535) throw new StartError(`${fixed.setting}: port ${port} is past 65535`);
+    if (!(await portIsFree(port))) {
+      throw new StartError(
+        `port ${port} (${fixed.setting}${port === fixed.port ? '' : ` + ${port - fixed.port}`}) is in use: set ${fixed.setting} to another port, or remove it to have free ports chosen`,
+      );
+    }
+  }
+  return ports;
+}
+
+async function main(options: StartOptions): Promise<void> {
+  // Before anything starts: a Python app without its packages would only time out later.
+  try {
+    containerCommand(options.container, ROOT, 0, options.app);
+  } catch (error) {
+    if (error instanceof MissingPythonError) throw new StartError(error.message);
+    throw error;
+  }
+  if (!(await portIsFree(options.port))) {
+    throw new StartError(
+      `port ${options.port} (the Worker's) is in use: stop what holds it, or pick another, e.g. PORT=${options.port + 1} npm start`,
+    );
+  }
+  const devVarsPath = path.resolve(ROOT, options.devVars);
+  const { token, containerDevUrl } = loadDevVars(devVarsPath);
+  const ports = await containerPorts(options, fixedContainerPort(options, containerDevUrl, devVarsPath));
+  const many = options.instances > 1;
+  // wrangler is loaded only now: --help, a mistyped flag and a taken port answer without it, at once.
+  const { localInstanceName, startLocalSession, waitForOk } = await import('./local-session.ts');
+
   let session: LocalSession | undefined;
   let stopping: string | undefined;
   const stop = async (reason: string, code: number) => {
@@ -119,24 +124,27 @@ async function main(): Promise<void> {
   // Installed before anything starts, so that Ctrl-C during the start leaves no process behind, and
   // again after: wrangler adds handlers of its own that exit at once, before the container is stopped.
   const handleSignals = () => {
-    for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
       process.removeAllListeners(signal);
       process.once(signal, () => void stop(signal, 0));
     }
   };
   handleSignals();
+  // Started by scripts/start.mjs: its end (even a SIGKILL) closes this pipe, and the session stops.
+  if (process.env.BINDING_GATEWAY_LAUNCHER === '1') {
+    process.stdin.on('close', () => void stop('npm start ended', 0)).resume();
+  }
 
   session = await startLocalSession({
-    port,
-    containerPort: Array.from({ length: instances }, (_, i) => containerPort + i),
+    port: options.port,
+    containerPort: ports,
     token,
-    container,
-    app,
-    persistTo: process.env.PERSIST_TO,
+    container: options.container,
+    app: options.app,
+    persistTo: options.persistTo,
+    supervise: true,
     log: (source, line, instance) =>
-      console.log(
-        `[${instances > 1 && instance !== undefined ? localInstanceName(instance) : source}] ${line}`,
-      ),
+      console.log(`[${many && instance !== undefined ? localInstanceName(instance) : source}] ${line}`),
   });
   handleSignals();
   if (stopping) {
@@ -144,17 +152,12 @@ async function main(): Promise<void> {
     stopping = undefined;
     return stop(reason, 0);
   }
-  session.containers.forEach((container, index) => {
-    const name =
-      instances > 1 ? `the container process ${localInstanceName(index)}` : 'the container process';
-    container.once('exit', (code) => void stop(`${name} exited with ${code}`, 1));
-  });
 
   const users = new URL('/api/users', session.url);
-  if (app) {
+  if (options.app) {
     // The session has waited for the app's health route; its own routes are its own.
     console.log(
-      `\nLocal session ready: ${session.url.href} (${app.app}, reloaded when ${app.dir} changes)\n`,
+      `\nLocal session ready: ${session.url.href} (${options.app.app}, reloaded when ${options.app.dir} changes)\n`,
     );
     return;
   }
@@ -164,16 +167,27 @@ async function main(): Promise<void> {
     await stop('not ready', 1);
     throw error;
   }
-  const spread =
-    instances > 1
-      ? `  ${instances} container instances (ports ${containerPort}–${containerPort + instances - 1}); the x-container-instance header says which one answered\n`
-      : '';
+  const spread = many
+    ? `  ${options.instances} container instances (ports ${ports.join(', ')}); the x-container-instance header says which one answered\n`
+    : '';
   console.log(
     `\nLocal session ready: ${users.href}\n${spread}  try: curl -X POST ${users.href} -H 'content-type: application/json' -d '{"email":"ada@example.com","name":"Ada"}'\n`,
   );
 }
 
-main().catch((error: unknown) => {
-  console.error(`npm start failed: ${(error as Error).message}`);
+let options: StartOptions;
+try {
+  options = parseStartOptions(process.argv.slice(2), process.env);
+} catch (error) {
+  if (!(error instanceof UsageError)) throw error;
+  console.error(`npm start: ${error.message}\n\n${USAGE}`);
+  process.exit(2);
+}
+if (options.help) {
+  console.log(USAGE);
+  process.exit(0);
+}
+main(options).catch((error: unknown) => {
+  console.error(`npm start: ${error instanceof Error ? error.message : String(error)}`);
   process.exit(1);
 });

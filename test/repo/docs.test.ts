@@ -2,6 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { START_FLAGS, START_VARIABLES } from '../../scripts/start-options.ts';
 
 // The README and docs/ stay true: their links lead somewhere, the scripts they name exist, the
 // layout lists files that are there, and code shown as the repository's is the repository's.
@@ -102,6 +103,12 @@ describe('the docs', () => {
       .filter(({ code, verbatim }) => !normalize(read(verbatim)).includes(normalize(code)))
       .map(({ doc, verbatim, code }) => `${doc}: not in ${verbatim}:\n${code}`);
     expect(differing).toEqual([]);
+  });
+
+  it("name every flag and variable of npm start in the README's tables", () => {
+    const readme = read('README.md');
+    const unnamed = [...START_FLAGS, ...START_VARIABLES].filter((name) => !readme.includes(`| \`${name}`));
+    expect(unnamed).toEqual([]);
   });
 });
 

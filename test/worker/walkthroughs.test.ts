@@ -47,6 +47,27 @@ describe('the README tour', () => {
     const listed = await app.request('/api/notes');
     expect(await listed.json()).toEqual({ notes: [note] });
   });
+
+  it.each([
+    ['no body', undefined, 'send JSON: {"body": "<text>"}'],
+    ['a body that is not JSON', '{"body":', 'send JSON: {"body": "<text>"}'],
+    ['an object without body', '{}', 'body must be a string'],
+    ['a number for body', '{"body":5}', 'body must be a string'],
+    ['an empty body', '{"body":""}', 'body is empty'],
+  ])('answers %s with 400 and what was wrong, as the users API does', async (_, body, error) => {
+    await env.DB.exec(
+      'CREATE TABLE IF NOT EXISTS notes (id INTEGER PRIMARY KEY AUTOINCREMENT, body TEXT NOT NULL)',
+    );
+    const gw = createGatewayEnv({ url: GATEWAY_URL, fetch: gatewayFetch as typeof fetch });
+    const app = new Hono().route('/api/notes', notesRoutes(gw));
+    const answer = await app.request('/api/notes', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      ...(body === undefined ? {} : { body }),
+    });
+    expect(answer.status).toBe(400);
+    expect(await answer.json()).toEqual({ error });
+  });
 });
 
 // ── Adding a procedure ──────────────────────────────────────────────────────────────────────────
