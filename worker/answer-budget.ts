@@ -91,3 +91,33 @@ export function takeD1Rows(
   }
   ctx.answer.inlineBytes = total;
 }
+
+/** A row (`first`), counted against the answer's budget. */
+export function takeD1Row<T>(ctx: Pick<GatewayContext, 'answer'>, row: T, written: boolean): T {
+  takeD1Rows(ctx, [row], { written });
+  return row;
+}
+
+/** A column's value (`first(column)`), a BLOB included, counted against the answer's budget. */
+export function takeD1Value<T>(ctx: Pick<GatewayContext, 'answer'>, value: T, written: boolean): T {
+  takeD1Rows(ctx, [[value]], { written });
+  return value;
+}
+
+/**
+ * A keyed write's answer, counted after the write (and its record: a result over the budget is too
+ * large to keep, so a repeat of its key gets ALREADY_APPLIED, not the rows either).
+ */
+export function takeD1Answer<T>(ctx: Pick<GatewayContext, 'answer'>, answer: T): T {
+  // A D1 result's rows, a row (`first`), a raw row, or a column's value (bytes, by now).
+  const rows = (results: unknown): readonly unknown[] =>
+    typeof results === 'object' && results !== null && 'results' in results
+      ? (results as { results: unknown[] }).results
+      : [
+          typeof results === 'object' && results !== null && !(results instanceof Uint8Array)
+            ? results
+            : [results],
+        ];
+  takeD1Rows(ctx, Array.isArray(answer) ? answer.flatMap(rows) : rows(answer), { written: true });
+  return answer;
+}

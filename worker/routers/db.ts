@@ -9,7 +9,7 @@ import {
   type Statement,
 } from '../../shared/index.ts';
 import { analyzeSql, RESERVED_NAME_PREFIX, reservedName, type StatementInfo } from '../../shared/sql.ts';
-import { takeD1Rows } from '../answer-budget.ts';
+import { takeD1Answer, takeD1Row, takeD1Rows, takeD1Value } from '../answer-budget.ts';
 import { d1Binding, withD1 } from '../bindings.ts';
 import type { GatewayContext } from '../context.ts';
 import { GatewayError } from '../errors.ts';
@@ -97,36 +97,6 @@ function boundedResult(ctx: Budget, result: D1Result<Record<string, unknown>>, w
   return toResult(result);
 }
 
-/** A row (`first`), counted against the answer's budget. */
-function boundedFirst<T>(ctx: Budget, row: T, written: boolean): T {
-  takeD1Rows(ctx, [row], { written });
-  return row;
-}
-
-/** A column's value (`first(column)`), a BLOB included, counted against the answer's budget. */
-function boundedValue<T>(ctx: Budget, value: T, written: boolean): T {
-  takeD1Rows(ctx, [[value]], { written });
-  return value;
-}
-
-/**
- * A keyed write's answer, counted after the write (and its record: a result over the budget is too
- * large to keep, so a repeat of its key gets ALREADY_APPLIED, not the rows either).
- */
-function boundedAnswer<T>(ctx: Budget, answer: T): T {
-  // A D1 result's rows, a row (`first`), a raw row, or a column's value (bytes, by now).
-  const rows = (results: unknown): readonly unknown[] =>
-    typeof results === 'object' && results !== null && 'results' in results
-      ? (results as { results: unknown[] }).results
-      : [
-          typeof results === 'object' && results !== null && !(results instanceof Uint8Array)
-            ? results
-            : [results],
-        ];
-  takeD1Rows(ctx, Array.isArray(answer) ? answer.flatMap(rows) : rows(answer), { written: true });
-  return answer;
-}
-
 /** One method of a prepared statement, as the binding runs it; reads join the request's read batch. */
 function runStatement(ctx: GatewayContext, input: z.output<typeof db.statement.input>, readOnly: boolean) {
   return withD1(ctx, input.binding, async (database, reads) => {
@@ -138,10 +108,10 @@ function runStatement(ctx: GatewayContext, input: z.output<typeof db.statement.i
         return boundedResult(ctx, await statement.run<Record<string, unknown>>(), !readOnly);
       case 'first': {
         if (input.column !== undefined) {
-          return toSqlValue(boundedValue(ctx, await statement.first(input.column), !readOnly));
+          return toSqlValue(takeD1Value(ctx, await statement.first(input.column), !readOnly));
         }
         const [row] = (await (readOnly ? reads.all(statement) : statement.all())).results;
-        return row === undefined ? null : toRow(boundedFirst(ctx, row, !readOnly));
+        return row === undefined ? null : toRow(takeD1Row(ctx, row, !readOnly));
       }
       case 'raw': {
         const rows: unknown[][] = input.columnNames
@@ -201,9 +171,9 @@ export const dbRouter = router({
         if (input.column === undefined) {
           // first() is all()'s first row; read with the request's other reads.
           const [row] = (await reads.all(statement)).results;
-          return row === undefined ? null : toRow(boundedFirst(ctx, row, false));
+          return row === undefined ? null : toRow(takeD1Row(ctx, row, false));
         }
-        return toSqlValue(boundedValue(ctx, await statement.first(input.column), false));
+        return toSqlValue(takeD1Value(ctx, await statement.first(input.column), false));
       });
     }),
 
@@ -258,7 +228,7 @@ export const dbRouter = router({
           const results = await database.batch<Record<string, unknown>>(statements);
           return results.map((result) => boundedResult(ctx, result, true));
         }
-        return boundedAnswer(
+        return takeD1Answer(
           ctx,
           await onceInBatch(
             ctx,
@@ -286,7 +256,7 @@ export const dbRouter = router({
         return runStatement(ctx, input, readOnly);
       }
       return withD1(ctx, input.binding, async (database) =>
-        boundedAnswer(
+        takeD1Answer(
           ctx,
           await onceInBatch(
             ctx,

@@ -109,6 +109,16 @@ async def test_names_errors_by_code_sql_error_constraint_and_limit_exceeded(
     assert (caught.value.code, caught.value.http_status) == ("LIMIT_EXCEEDED", 413)
 
 
+async def test_a_result_over_the_answer_budget_is_limit_exceeded_telling_to_page(env: GatewayEnv) -> None:
+    rows = "WITH RECURSIVE r(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM r LIMIT 200000) SELECT i, printf('%0200d', i) AS pad FROM r"
+    with pytest.raises(GatewayError) as caught:
+        await env.DB.prepare(rows).all()
+    assert (caught.value.code, caught.value.http_status) == ("LIMIT_EXCEEDED", 413)
+    assert "page the query: LIMIT/OFFSET, or keyset" in caught.value.message
+    page = await env.DB.prepare(rows + " LIMIT 100 OFFSET 100").all()
+    assert [row["i"] for row in page["results"]][:2] == [101, 102]
+
+
 async def test_the_typed_procedures_query_first_raw_and_run(gateway: GatewayClient, unique: Callable[[str], str]) -> None:
     table = unique("p")
     await gateway.db_exec({"sql": f"CREATE TABLE {table} (id INTEGER PRIMARY KEY, v TEXT)"})

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import os
 from collections.abc import Callable
+from typing import Any
 
 import pytest
 
@@ -117,3 +118,15 @@ async def test_reads_text_and_json_over_the_inline_threshold_through_the_stream_
     assert await env.KV.get(key, "json") == {"text": "é" * (3 * 1024 * 1024 // 2)}
     read = await env.KV.get_with_metadata(key, "json")
     assert (read.value, read.metadata) == ({"text": "é" * (3 * 1024 * 1024 // 2)}, {"large": True})
+
+
+async def test_a_procedure_call_with_an_unknown_field_is_bad_input_naming_it(
+    gateway: GatewayClient, env: GatewayEnv, unique: Callable[[str], str]
+) -> None:
+    key = unique("strict")
+    misspelt: Any = {"key": key, "value": "v", "expirationTTL": 120}
+    with pytest.raises(GatewayError) as caught:
+        await gateway.kv_put(misspelt)
+    assert caught.value.code == "BAD_INPUT"
+    assert '"expirationTTL"' in caught.value.message
+    assert await env.KV.get(key) is None
