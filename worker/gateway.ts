@@ -6,12 +6,13 @@ import { afterAnswer } from './after.ts';
 import type { Caller } from './context.ts';
 import { checkContractVersion } from './contract-version.ts';
 import { drainBody } from './drain.ts';
-import { GatewayError, gatewayCodeOfError } from './errors.ts';
+import { GatewayError } from './errors.ts';
 import { readGuardedBody } from './guards.ts';
+import { gatewayErrorOf, logInternalError } from './pipeline.ts';
 import { allowAll, type Policy } from './policy.ts';
 import { BATCHED_READ_PATHS } from './read-batch.ts';
 import { appRouter } from './router.ts';
-import { isSettingsRefusal, settingsOrRefusal } from './settings.ts';
+import { settingsOrRefusal } from './settings.ts';
 import { handleStreamCall, streamCallOf } from './streams.ts';
 
 export interface GatewayOptions {
@@ -150,18 +151,8 @@ export async function handleGatewayRequest(
       };
     },
     onError({ error, path }) {
-      // The caller gets a generic message for INTERNAL; the cause is logged here, and only here.
-      if (gatewayCodeOfError(error) === 'INTERNAL' && !isSettingsRefusal(error)) {
-        console.error(
-          JSON.stringify({
-            event: 'gateway.internal_error',
-            requestId,
-            path,
-            caller: caller.id,
-            cause: String(error.cause ?? error),
-          }),
-        );
-      }
+      // A procedure's failure was logged by the pipeline; this logs one that came before any ran.
+      logInternalError({ caller, requestId }, path, gatewayErrorOf(error));
     },
   });
   return finish(response);
