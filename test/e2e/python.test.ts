@@ -277,6 +277,7 @@ describe.runIf(found.ok)('npm start -- --container python --app module:app', () 
       '--app',
       'main.py',
     ]).catch((error: { code?: number; stderr?: string }) => error);
-    expect(refused).toMatchObject({ code: 1, stderr: expect.stringContaining('module:attribute') });
+    // A usage mistake: one line and the usage, exit 2 (scripts/start-options.ts).
+    expect(refused).toMatchObject({ code: 2, stderr: expect.stringContaining('module:attribute') });
   });
 });

@@ -64,6 +64,7 @@ async def test_a_first_line_without_its_line_feed_is_bad_input_and_stores_nothin
 
 async def test_a_10_mb_first_line_is_answered_413_with_a_length_and_chunked() -> None:
     line = b"x" * 10_000_000
-    for content in (line, _chunks(line)):
+    contents: tuple[bytes | AsyncIterator[bytes], ...] = (line, _chunks(line))
+    for content in contents:
         error = await _send_raw("kv.putStream", content, {})
         assert (error.http_status, error.code, error.retryable) == (413, "LIMIT_EXCEEDED", False)
