@@ -35,18 +35,12 @@ import {
 } from './api-report.ts';
 import { benchApiPath } from './api-route.ts';
 import { type RunningSystem, SYSTEM_NAMES, SYSTEMS, type SystemName, startSystem } from './api-systems.ts';
+import { positiveInt } from './args.ts';
 import { BENCH_DIR, type BenchServer, startBenchServer } from './server.ts';
 
 // A page of users: every GET reads these and only these.
 const SEEDED_USERS = 20;
 const EMAIL_DOMAIN = '@bench-api.example';
-
-function positiveInt(name: string, value: string | undefined, fallback: number): number {
-  if (value === undefined) return fallback;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new Error(`--${name} takes a positive integer, not ${value}`);
-  return n;
-}
 
 function readArgs() {
   const { values } = parseArgs({

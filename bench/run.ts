@@ -17,6 +17,7 @@ import { parseArgs } from 'node:util';
 import { createGatewayClient, type GatewayClient } from '../shared/client.ts';
 import { createGatewayEnv } from '../shared/env/index.ts';
 import { DEV_GATEWAY_PATH } from '../shared/transport.ts';
+import { positiveInt } from './args.ts';
 import { renderChart } from './chart.ts';
 import { type BenchConfig, formatLegend, formatTable, summarize } from './report.ts';
 import { ENTRYPOINT_GATEWAY_PATH, OUTBOUND_GATEWAY_PATH, QUIET_GATEWAY_PATH } from './routes.ts';
@@ -33,13 +34,6 @@ import {
   seed,
 } from './scenarios.ts';
 import { BENCH_DIR, type BenchServer, startBenchServer } from './server.ts';
-
-function positiveInt(name: string, value: string | undefined, fallback: number): number {
-  if (value === undefined) return fallback;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new Error(`--${name} takes a positive integer, not ${value}`);
-  return n;
-}
 
 function readArgs() {
   const { values } = parseArgs({
