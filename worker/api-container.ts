@@ -28,8 +28,20 @@ export class ApiContainer extends DurableObject<Env> {
   #ready: Promise<Fetcher> | undefined;
 
   override async fetch(request: Request): Promise<Response> {
-    const port = await this.#ensureReady();
-    return port.fetch(request);
+    try {
+      const port = await this.#ensureReady();
+      return await port.fetch(request);
+    } catch (error) {
+      // Answered, not thrown: an error thrown out of a Durable Object's fetch is an uncaught
+      // exception in its isolate as well as the caller's failure.
+      console.error(
+        JSON.stringify({ event: 'container_unreachable', id: this.ctx.id.toString(), error: String(error) }),
+      );
+      return Response.json(
+        { error: 'the API container is not reachable; try again shortly' },
+        { status: 503 },
+      );
+    }
   }
 
   #ensureReady(): Promise<Fetcher> {
