@@ -281,7 +281,7 @@ describe('env.BUCKET.put through the gateway', () => {
       Error,
     );
     const ours = await failure(() => gw.BUCKET.put(unique('sum'), 'checked', { md5: wrong }));
-    expect(ours).toMatchObject({ name: 'GatewayBindingError', gatewayCode: 'BAD_INPUT' });
+    expect(ours).toMatchObject({ name: 'Error', gatewayCode: 'BAD_INPUT' });
   });
 
   it('refuses a value the binding refuses, with a TypeError', async () => {
@@ -392,7 +392,7 @@ describe('multipart uploads through the gateway', () => {
     await upload.abort();
     expect(await env.BUCKET.head(key)).toBeNull();
     const error = await failure(() => upload.complete([{ partNumber: 1, etag: 'x' }]));
-    expect(error).toMatchObject({ name: 'GatewayBindingError', gatewayCode: 'NOT_FOUND' });
+    expect(error).toMatchObject({ name: 'Error', gatewayCode: 'NOT_FOUND' });
   });
 });
 
