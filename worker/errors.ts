@@ -1,6 +1,7 @@
 import { TRPCError } from '@trpc/server';
 import { z } from 'zod';
 import {
+  bindingIssue,
   GATEWAY_CODE_OF_TRPC_CODE,
   GATEWAY_ERRORS,
   type GatewayCode,
@@ -95,6 +96,10 @@ function withUnionsResolved(issues: readonly z.core.$ZodIssue[]): z.core.$ZodIss
 /** An input that fails the contract: `LIMIT_EXCEEDED` when a limit is what failed, else `BAD_INPUT`. */
 export function fromZodError(error: z.ZodError): GatewayError {
   const issues = withUnionsResolved(error.issues);
+  // A check the binding makes too fails in the binding's words, as the binding would have failed.
+  const binding = bindingIssue(issues);
+  if (binding !== undefined)
+    return new GatewayError(binding.params.gatewayCode, binding.message, { cause: error });
   const code = issues.some(isLimitIssue) ? 'LIMIT_EXCEEDED' : 'BAD_INPUT';
   return new GatewayError(code, describeIssues(issues), { cause: error });
 }

@@ -22,7 +22,24 @@ const MAX_BULK_KEYS = 100;
 
 function readOf(argument: GetArgument): Read {
   const { type = 'text', cacheTtl } = typeof argument === 'string' ? { type: argument } : (argument ?? {});
-  return { type, cacheTtl };
+  return { type, cacheTtl: integer(cacheTtl) };
+}
+
+/** A number option as the binding converts it (WebIDL): to a number, its fraction dropped, NaN as 0. */
+function integer(value: unknown): number | undefined {
+  if (value === undefined || value === null) return undefined;
+  const number = Number(value);
+  return Number.isFinite(number) ? Math.trunc(number) : 0;
+}
+
+const INT32_RANGE = 'Value out of range. Must be between -2147483648 and 2147483647 (inclusive).';
+
+/** `expiration` as the binding converts it: a 32-bit integer, anything else a TypeError. */
+function expirationOf(value: unknown): number | undefined {
+  if (value === undefined || value === null) return undefined;
+  const number = integer(value) ?? 0;
+  if (number < -(2 ** 31) || number >= 2 ** 31) throw new TypeError(INT32_RANGE);
+  return number;
 }
 
 // The binding refuses these before any request, with a TypeError; so do we, in its words.
@@ -266,7 +283,8 @@ class GatewayKvNamespace implements KVNamespace {
     options: KVNamespacePutOptions = {},
   ): Promise<void> {
     checkKey(key);
-    const { expiration, expirationTtl } = options;
+    const expiration = expirationOf(options.expiration);
+    const expirationTtl = integer(options.expirationTtl);
     const metadata = toMetadata(options.metadata);
     const stored = await toPutValue(value);
     const input = { binding: this.#binding, key, expiration, expirationTtl, metadata };
@@ -292,7 +310,8 @@ class GatewayKvNamespace implements KVNamespace {
       this.#client.kv.list.query({
         binding: this.#binding,
         prefix: options.prefix ?? undefined,
-        limit: options.limit,
+        // The binding takes a limit of 0 as no limit given.
+        limit: options.limit === 0 ? undefined : options.limit,
         cursor: options.cursor ?? undefined,
       }),
     );

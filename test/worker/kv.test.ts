@@ -78,7 +78,7 @@ describe('kv.put', () => {
     await expectGatewayError(
       gateway.kv.put.mutate({ key, value: 'v', metadata: { pad: 'x'.repeat(KV_MAX_METADATA_BYTES) } }),
       'LIMIT_EXCEEDED',
-      /metadata/,
+      /^KV PUT failed: 413 Metadata length of \d+ exceeds limit of 1024\.$/,
     );
     expect(await env.KV.get(key)).toBeNull();
   });

@@ -157,6 +157,10 @@ const cases: ParityCase[] = [
   c('put() with an expiration past 2^31 throws', SPEC, (b, n) =>
     b.KV.put(n.key(), 'v', { expiration: 2 ** 31 }),
   ),
+  c('put() with an expiration of NaN throws', SPEC, (b, n) =>
+    b.KV.put(n.key(), 'v', { expiration: Number.NaN }),
+  ),
+  c('put() with an expiration of 0 throws', SPEC, (b, n) => b.KV.put(n.key(), 'v', { expiration: 0 })),
   c('put() with an expiration as text', SPEC, async (b, n) => {
     await b.KV.put(n.key(), 'v', { expiration: String(farFuture) as unknown as number });
     return (await b.KV.list({ prefix: n.id })).keys;
@@ -227,6 +231,10 @@ const cases: ParityCase[] = [
     return (await b.KV.list({ prefix: n.id })).keys.map((key) => key.name);
   }),
   c('list() with a limit of 0 throws', SPEC, (b, n) => b.KV.list({ prefix: n.id, limit: 0 })),
+  c('list() with a limit of 0 gives every key', SPEC, async (b, n) => {
+    for (const k of ['1', '2']) await b.KV.put(n.key(k), k);
+    return b.KV.list({ prefix: n.id, limit: 0 });
+  }),
   c('list() with a limit of 1,001 throws', SPEC, (b, n) => b.KV.list({ prefix: n.id, limit: 1001 })),
   c('list() with a limit of 1,000', SPEC, (b, n) => b.KV.list({ prefix: n.id, limit: 1000 })),
   c('list() with a null prefix', LIST, async (b, n) => {
