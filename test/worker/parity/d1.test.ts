@@ -174,14 +174,14 @@ const cases: ParityCase[] = [
   ),
   c('an empty statement throws', ERRORS, (b) => b.DB.prepare('').all()),
   c('a statement of a comment only throws', ERRORS, (b) => b.DB.prepare('-- nothing').all()),
-  c('several statements through first() answer the last', SUITE, (b) =>
-    b.DB.prepare('SELECT 1 AS a; SELECT 2 AS b').first(),
+  c('several statements through first() answer the last', SUITE, (b, n) =>
+    b.DB.prepare(`SELECT 1 AS a; SELECT 2 AS b /* ${n.id} */`).first(),
   ),
-  c('several statements through all() answer the last', SUITE, (b) =>
-    b.DB.prepare('SELECT 1 AS a; SELECT 2 AS b').all(),
+  c('several statements through all() answer the last', SUITE, (b, n) =>
+    b.DB.prepare(`SELECT 1 AS a; SELECT 2 AS b /* ${n.id} */`).all(),
   ),
-  c('several statements through raw() answer the last', SUITE, (b) =>
-    b.DB.prepare('SELECT 1 AS a; SELECT 2 AS b').raw(),
+  c('several statements through raw() answer the last', SUITE, (b, n) =>
+    b.DB.prepare(`SELECT 1 AS a; SELECT 2 AS b /* ${n.id} */`).raw(),
   ),
   c('several statements through run() write them all', SUITE, async (b, n) => {
     await b.DB.prepare(
