@@ -50,6 +50,11 @@ const BINDING_ERRORS: ReadonlyArray<readonly [RegExp, GatewayCode]> = [
   // The binding's own refusal of options it cannot take together (r2.putStream's md5 and sha256).
   [/^You cannot specify multiple hashing algorithms\.$/, 'BAD_INPUT'],
   [/\((10043|10001)\)$/, 'UNAVAILABLE'],
+  [/\(10012\)$/, 'LIMIT_EXCEEDED'],
+  // Any other R2 code is R2 refusing the request (developers.cloudflare.com/r2/api/error-codes):
+  // an upload's parts too small (10011), missing (10025) or out of order (10048), a bad list
+  // limit (10022), ... The binding's message says which; never INTERNAL.
+  [/\(10\d{3}\)$/, 'BAD_INPUT'],
 ];
 
 /** The gateway code of an error a binding threw, or `INTERNAL`. */

@@ -1,6 +1,6 @@
 import type { R2BindingName } from '../bindings.ts';
 import type { GatewayClient, GatewayClientOptions } from '../client.ts';
-import { INLINE_BODY_MAX_BYTES } from '../limits.ts';
+import { INLINE_BODY_MAX_BYTES, R2_MAX_MULTIPART_PARTS } from '../limits.ts';
 import { r2GetStream, r2PutStream, r2UploadPart, type StreamBody } from '../stream-client.ts';
 import { copyBytes, readPrefix, toHex } from './bytes.ts';
 import { viaGateway } from './errors.ts';
@@ -35,16 +35,43 @@ function rangeOf(range: R2Range | Headers | undefined): R2Range | undefined {
   return Number(end) < offset ? undefined : { offset, length: Number(end) - offset + 1 };
 }
 
-function conditionOf(onlyIf: R2Conditional | Headers | undefined): R2Conditional | undefined {
-  if (onlyIf instanceof Headers) {
-    // The binding reads If-Match, If-None-Match, If-Modified-Since and If-Unmodified-Since with
-    // HTTP's rules (etag lists, weak etags, '*'); a half-right reading would be worse than none.
+/** An etag of an `If-Match` / `If-None-Match` header, bare; a list of them is not read here. */
+function headerEtag(value: string): string {
+  if (value.includes(',')) {
     throw new TypeError(
-      'R2 onlyIf as Headers is not supported through the gateway; pass an R2Conditional object ' +
-        '({ etagMatches, etagDoesNotMatch, uploadedBefore, uploadedAfter })',
+      'R2 onlyIf as Headers with a list of etags is not supported through the gateway; pass an ' +
+        'R2Conditional object ({ etagMatches, etagDoesNotMatch, uploadedBefore, uploadedAfter })',
     );
   }
-  return onlyIf;
+  return value
+    .trim()
+    .replace(/^W\//, '')
+    .replace(/^"(.*)"$/, '$1');
+}
+
+/**
+ * `onlyIf` as the contract takes it. Headers are read as the binding reads them: `If-Match`,
+ * `If-None-Match` (one etag each, quoted or weak), `If-Modified-Since` and `If-Unmodified-Since`
+ * (HTTP dates, to the second).
+ */
+function conditionOf(onlyIf: R2Conditional | Headers | undefined): R2Conditional | undefined {
+  if (!(onlyIf instanceof Headers)) return onlyIf;
+  const condition: R2Conditional = {};
+  const ifMatch = onlyIf.get('if-match');
+  const ifNoneMatch = onlyIf.get('if-none-match');
+  const modifiedSince = onlyIf.get('if-modified-since');
+  const unmodifiedSince = onlyIf.get('if-unmodified-since');
+  // If-Match compares strongly: a weak etag matches nothing, and an etag with a / is no R2 etag.
+  if (ifMatch !== null) {
+    condition.etagMatches = ifMatch.trim().startsWith('W/')
+      ? `weak/${headerEtag(ifMatch)}`
+      : headerEtag(ifMatch);
+  }
+  if (ifNoneMatch !== null) condition.etagDoesNotMatch = headerEtag(ifNoneMatch);
+  if (modifiedSince !== null) condition.uploadedAfter = new Date(modifiedSince);
+  if (unmodifiedSince !== null) condition.uploadedBefore = new Date(unmodifiedSince);
+  if (modifiedSince !== null || unmodifiedSince !== null) condition.secondsGranularity = true;
+  return condition;
 }
 
 /** `R2HTTPMetadata` from the headers the binding takes it from (others are ignored, as there). */
@@ -66,8 +93,39 @@ function httpMetadataOf(metadata: R2HTTPMetadata | Headers | undefined): R2HTTPM
   return out;
 }
 
-function hexOf(checksum: ArrayBuffer | ArrayBufferView | string | undefined): string | undefined {
-  return checksum === undefined || typeof checksum === 'string' ? checksum : toHex(checksum);
+/** The checksums R2 takes, by option: the binding's name for each and its digest's length in bytes. */
+const CHECKSUMS = {
+  md5: ['MD5', 16],
+  sha1: ['SHA-1', 20],
+  sha256: ['SHA-256', 32],
+  sha384: ['SHA-384', 48],
+  sha512: ['SHA-512', 64],
+} as const;
+type Checksum = keyof typeof CHECKSUMS;
+
+/** A checksum as hex, refused with the binding's TypeError when it is not its digest's length. */
+function hexOf(option: Checksum, checksum: ArrayBuffer | ArrayBufferView | string | undefined) {
+  if (checksum === undefined) return undefined;
+  const [name, bytes] = CHECKSUMS[option];
+  if (typeof checksum === 'string') {
+    if (checksum.length !== bytes * 2) {
+      throw new TypeError(`${name} is ${bytes * 2} hex characters, not ${checksum.length}`);
+    }
+    return checksum;
+  }
+  if (checksum.byteLength !== bytes)
+    throw new TypeError(`${name} is ${bytes} bytes, not ${checksum.byteLength}`);
+  return toHex(checksum);
+}
+
+/** Every checksum a put was given, as hex. */
+function checksumsOf(options: R2PutOptions): Partial<Record<Checksum, string>> {
+  const out: Partial<Record<Checksum, string>> = {};
+  for (const option of Object.keys(CHECKSUMS) as Checksum[]) {
+    const hex = hexOf(option, options[option]);
+    if (hex !== undefined) out[option] = hex;
+  }
+  return out;
 }
 
 const encoder = new TextEncoder();
@@ -102,7 +160,7 @@ async function toUpload(value: unknown): Promise<{ inline: string | Uint8Array }
   }
   throw new TypeError(
     "Failed to execute 'put' on 'R2Bucket': parameter 2 is not of type " +
-      "'ReadableStream or ArrayBuffer or ArrayBufferView or string or Blob'.",
+      "'JsReadableStream or ArrayBuffer or ArrayBufferView or string or Blob'.",
   );
 }
 
@@ -134,6 +192,12 @@ class GatewayR2MultipartUpload implements R2MultipartUpload {
   }
 
   async uploadPart(partNumber: number, value: unknown): Promise<R2UploadedPart> {
+    if (!(partNumber >= 1 && partNumber <= R2_MAX_MULTIPART_PARTS)) {
+      // The binding's TypeError, before any request.
+      throw new TypeError(
+        `Part number must be between 1 and ${R2_MAX_MULTIPART_PARTS} (inclusive). Actual value was: ${partNumber}`,
+      );
+    }
     const { binding, streamOptions } = this.#bucket.parts;
     return r2UploadPart(
       streamOptions,
@@ -205,7 +269,11 @@ class GatewayR2Bucket implements R2Bucket {
   ): Promise<R2Object | null>;
   put(key: string, value: R2Value, options?: R2PutOptions): Promise<R2Object>;
   async put(key: string, value: R2Value, options: R2PutOptions = {}): Promise<R2Object | null> {
-    refuseUnsupported(options, ['sha1', 'sha384', 'sha512', 'storageClass', 'ssecKey']);
+    refuseUnsupported(options, ['ssecKey']);
+    const checksums = checksumsOf(options);
+    // The binding's TypeError: R2 verifies one checksum.
+    if (Object.keys(checksums).length > 1)
+      throw new TypeError('You cannot specify multiple hashing algorithms.');
     const upload = await toUpload(value);
     const input = {
       binding: this.#binding,
@@ -213,8 +281,8 @@ class GatewayR2Bucket implements R2Bucket {
       httpMetadata: httpMetadataOf(options.httpMetadata),
       customMetadata: options.customMetadata,
       onlyIf: conditionOf(options.onlyIf),
-      md5: hexOf(options.md5),
-      sha256: hexOf(options.sha256),
+      ...checksums,
+      storageClass: options.storageClass,
     };
     const object =
       'inline' in upload
@@ -234,16 +302,18 @@ class GatewayR2Bucket implements R2Bucket {
     const objects = page.objects.map((object) => new GatewayR2Object(object));
     const { delimitedPrefixes } = page;
     if (page.truncated) return { objects, delimitedPrefixes, truncated: true, cursor: page.cursor ?? '' };
-    return { objects, delimitedPrefixes, truncated: false };
+    // The binding's page has a cursor property, undefined, when it is the last.
+    return { objects, delimitedPrefixes, truncated: false, cursor: undefined } as R2Objects;
   }
 
   async createMultipartUpload(key: string, options: R2MultipartOptions = {}): Promise<R2MultipartUpload> {
-    refuseUnsupported(options, ['storageClass', 'ssecKey']);
+    refuseUnsupported(options, ['ssecKey']);
     const input = {
       binding: this.#binding,
       key,
       httpMetadata: httpMetadataOf(options.httpMetadata),
       customMetadata: options.customMetadata,
+      storageClass: options.storageClass,
     };
     const { uploadId } = await viaGateway(this.#client.r2.createMultipartUpload.mutate(input));
     return new GatewayR2MultipartUpload(this, key, uploadId);

@@ -106,6 +106,30 @@ const cases = [
     const put = await b.BUCKET.put(n.key(), 'v');
     return seen(await b.BUCKET.get(n.key(), { onlyIf: new Headers({ 'if-match': put?.httpEtag ?? '' }) }));
   }),
+  c('get() with If-None-Match of its etag gives no body', SPEC, async (b, n) => {
+    const put = await b.BUCKET.put(n.key(), 'v');
+    return seen(
+      await b.BUCKET.get(n.key(), { onlyIf: new Headers({ 'if-none-match': put?.httpEtag ?? '' }) }),
+    );
+  }),
+  c('get() with a weak If-Match etag', SPEC, async (b, n) => {
+    const put = await b.BUCKET.put(n.key(), 'v');
+    return seen(await b.BUCKET.get(n.key(), { onlyIf: new Headers({ 'if-match': `W/${put?.httpEtag}` }) }));
+  }),
+  c('get() with If-Modified-Since in the past', SPEC, async (b, n) => {
+    await b.BUCKET.put(n.key(), 'v');
+    const onlyIf = new Headers({ 'if-modified-since': new Date(0).toUTCString() });
+    return seen(await b.BUCKET.get(n.key(), { onlyIf }));
+  }),
+  c('get() with If-Unmodified-Since in the past gives no body', SPEC, async (b, n) => {
+    await b.BUCKET.put(n.key(), 'v');
+    const onlyIf = new Headers({ 'if-unmodified-since': new Date(0).toUTCString() });
+    return seen(await b.BUCKET.get(n.key(), { onlyIf }));
+  }),
+  c('put() with If-Match as Headers that fails is null', SPEC, async (b, n) => {
+    await b.BUCKET.put(n.key(), 'v');
+    return b.BUCKET.put(n.key(), 'w', { onlyIf: new Headers({ 'if-match': '"nope"' }) });
+  }),
   c('get() of a 1,025-byte key throws', LIMITS, (b, n) => b.BUCKET.get(longKey(n.key()))),
   c('put() of a string gives the object', SPEC, (b, n) => b.BUCKET.put(n.key(), 'value')),
   c('put() of an ArrayBuffer', API, (b, n) => b.BUCKET.put(n.key(), new Uint8Array([1, 2]).buffer)),
