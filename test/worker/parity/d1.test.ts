@@ -228,6 +228,13 @@ const cases: ParityCase[] = [
     return [result.count, await b.DB.prepare(`SELECT count(*) AS n FROM ${n.table}`).first('n')];
   }),
   c('exec() of bad SQL throws', DATABASE, (b) => b.DB.exec('NOT SQL')),
+  c('exec() that fails on line 2 names it', DATABASE, (b, n) =>
+    b.DB.exec(`CREATE TABLE ${n.table} (a)\nINSERT INTO ${n.table}_missing VALUES (1)`),
+  ),
+  c('exec() that fails on line 2 keeps line 1', DATABASE, async (b, n) => {
+    await b.DB.exec(`CREATE TABLE ${n.table} (a)\nNOT SQL`).catch(() => undefined);
+    return b.DB.prepare('SELECT count(*) AS n FROM sqlite_master WHERE name = ?').bind(n.table).first('n');
+  }),
   c('exec() of an empty string throws', DATABASE, (b) => b.DB.exec('')),
   c('exec() of a missing table throws', DATABASE, (b, n) => b.DB.exec(`INSERT INTO ${n.table} VALUES (1)`)),
   c('batch() answers each statement', DATABASE, async (b, n) => {
