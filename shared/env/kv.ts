@@ -1,6 +1,6 @@
 import type { KvBindingName } from '../bindings.ts';
 import type { GatewayClient, GatewayClientOptions } from '../client.ts';
-import { INLINE_BODY_MAX_BYTES } from '../limits.ts';
+import { INLINE_BODY_MAX_BYTES, KV_MAX_VALUE_BYTES } from '../limits.ts';
 import type { Json } from '../schemas/common.ts';
 import { kvGetStream, kvPutStream } from '../stream-client.ts';
 import { bytesStream, copyBytes, readStream, toArrayBuffer } from './bytes.ts';
@@ -292,6 +292,13 @@ class GatewayKvNamespace implements KVNamespace {
       typeof stored === 'string'
         ? stored.length * 3 > INLINE_BODY_MAX_BYTES && encoder.encode(stored)
         : stored;
+    if (bytes && bytes.byteLength > KV_MAX_VALUE_BYTES) {
+      // The binding's refusal, before a byte of the value is sent.
+      throw new GatewayBindingError(
+        `KV PUT failed: 413 Value length of ${bytes.byteLength} exceeds limit of ${KV_MAX_VALUE_BYTES}.`,
+        'LIMIT_EXCEEDED',
+      );
+    }
     if (bytes && bytes.byteLength > INLINE_BODY_MAX_BYTES) {
       // Over the inline threshold the value streams (kv.putStream), up to KV's 25 MiB.
       await kvPutStream(this.#stream, input, { stream: bytes, length: bytes.byteLength });

@@ -61,7 +61,7 @@ function sqlText(nothing: string) {
     .min(1, 'sql is empty')
     .refine(
       (sql) => utf8Bytes(sql) <= D1_MAX_SQL_BYTES,
-      limit(`a statement is over D1's ${D1_MAX_SQL_BYTES} bytes`),
+      asBinding('LIMIT_EXCEEDED', () => 'D1_ERROR: statement too long: SQLITE_TOOBIG'),
     );
 }
 

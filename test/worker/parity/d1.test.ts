@@ -139,6 +139,14 @@ const cases: ParityCase[] = [
       .bind(...Array(100).fill(1))
       .first('s'),
   ),
+  c('bind() of 101 parameters', ERRORS, (b) =>
+    b.DB.prepare(`SELECT ${Array(101).fill('?').join(', ')}`)
+      .bind(...Array(101).fill(1))
+      .raw(),
+  ),
+  c('a statement over 100 KB', ERRORS, (b) =>
+    b.DB.prepare(`SELECT '${'x'.repeat(100_001)}' AS s`).first('s'),
+  ),
   c('a BLOB comes back as number[]', TYPES, (b) =>
     b.DB.prepare("SELECT x'0102ff' AS blob, zeroblob(2) AS z").first(),
   ),

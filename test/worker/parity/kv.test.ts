@@ -185,6 +185,9 @@ const cases: ParityCase[] = [
   c('put() with an expirationTtl of NaN throws', SPEC, (b, n) =>
     b.KV.put(n.key(), 'v', { expirationTtl: Number.NaN }),
   ),
+  c('put() of a value over 25 MiB throws', LIMITS, (b, n) =>
+    b.KV.put(n.key(), new Uint8Array(25 * 1024 * 1024 + 1)),
+  ),
   c('put() with metadata of 1,024 bytes', LIMITS, async (b, n) => {
     await b.KV.put(n.key(), 'v', { metadata: 'm'.repeat(1022) });
     return (await b.KV.getWithMetadata(n.key())).metadata;
