@@ -142,7 +142,11 @@ export const kv = {
         .string()
         .refine(
           (prefix) => utf8Bytes(prefix) <= KV_MAX_LIST_PREFIX_BYTES,
-          limit(`a KV list prefix is over ${KV_MAX_LIST_PREFIX_BYTES} bytes`),
+          asBinding(
+            'LIMIT_EXCEEDED',
+            (prefix: string) =>
+              `KV GET failed: 414 UTF-8 encoded length of ${utf8Bytes(prefix)} exceeds key length limit of ${KV_MAX_LIST_PREFIX_BYTES}.`,
+          ),
         )
         .optional(),
       limit: z

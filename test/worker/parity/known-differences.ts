@@ -16,4 +16,6 @@ export const KNOWN_DIFFERENCES: Readonly<Record<string, string>> = {
   'D1: withSession() batch': 'last_row_id: the claim row of a keyed write is the last insert',
   'R2: delete() of 1,001 keys throws':
     'R2 deletes at most 1,000 keys a call (its documented limit); local R2 takes more',
+  'R2: put() with httpMetadata over 8,192 bytes':
+    'the gateway bounds HTTP metadata at 8,192 bytes (its choice, shared/limits.ts); R2 has no such limit',
 };

@@ -240,6 +240,7 @@ const cases: ParityCase[] = [
   }),
   c('list() with a limit of 1,001 throws', SPEC, (b, n) => b.KV.list({ prefix: n.id, limit: 1001 })),
   c('list() with a limit of 1,000', SPEC, (b, n) => b.KV.list({ prefix: n.id, limit: 1000 })),
+  c('list() with a prefix over 512 bytes', LIMITS, (b, n) => b.KV.list({ prefix: n.key().padEnd(513, 'x') })),
   c('list() with a null prefix', LIST, async (b, n) => {
     const page = await b.KV.list({ prefix: null, limit: 1 });
     return [page.keys.length, typeof n.id];

@@ -168,6 +168,9 @@ const cases = [
     await b.BUCKET.put(n.key(), '{}', { httpMetadata: headers });
     return b.BUCKET.head(n.key());
   }),
+  c('put() with httpMetadata over 8,192 bytes', LIMITS, (b, n) =>
+    b.BUCKET.put(n.key(), 'v', { httpMetadata: { contentDisposition: 'x'.repeat(8193) } }),
+  ),
   c('writeHttpMetadata() fills Headers', API, async (b, n) => {
     await b.BUCKET.put(n.key(), 'v', {
       httpMetadata: { contentType: 'text/html', cacheExpiry: new Date(0) },
