@@ -360,6 +360,22 @@ describe('env.BUCKET.delete and env.BUCKET.list through the gateway', () => {
 });
 
 describe('multipart uploads through the gateway', () => {
+  it("fails a completion R2 refuses in R2's words, as BAD_INPUT and not retryable, never INTERNAL", async () => {
+    const upload = await gw.BUCKET.createMultipartUpload(unique('refused'));
+    const small = await upload.uploadPart(1, 'small');
+    const last = await upload.uploadPart(2, 'end');
+    const cases: [R2UploadedPart[], RegExp][] = [
+      [[small, last], /^completeMultipartUpload: .*\(10011\)$/],
+      [[{ partNumber: 1, etag: 'nope' }], /^completeMultipartUpload: .*\(10025\)$/],
+    ];
+    for (const [parts, message] of cases) {
+      const error = await failure(() => upload.complete(parts));
+      expect(error.message).toMatch(message);
+      expect(error).toMatchObject({ name: 'Error', gatewayCode: 'BAD_INPUT', retryable: false });
+      expect(Object.keys(error)).toEqual([]);
+    }
+  });
+
   const MiB = 1024 * 1024;
 
   it('upload 3 parts, streamed, and complete into one object byte-exact', async () => {
