@@ -13,7 +13,7 @@ export const c = (name: string, source: string, run: ParityCase['run']): ParityC
   run,
 });
 
-/** An object as a test sees it, and its body's text when it has one (read after describing nothing). */
+/** An object as a test sees it, with its body's text when it has one (read, so `bodyUsed` is true). */
 export async function seen(object: R2Object | R2ObjectBody | null) {
   if (object === null) return null;
   if ('body' in object) return { text: await object.text(), object };
