@@ -222,6 +222,11 @@ function tokenize(sql: string): Statement[] {
       while (j < n && isIdChar(sql.charCodeAt(j))) j++;
       push('word', i, j, asciiUpper(sql.slice(i, j)));
     } else if (c === 0x3b) {
+      if (insideTrigger(current)) {
+        // A trigger's body holds statements of its own: its `;` ends one of them, not the trigger.
+        push('punct', i, i + 1);
+        continue;
+      }
       if (current.length > 0) statements.push({ tokens: current, text: sql.slice(start, end) });
       current = [];
       i++;
@@ -234,6 +239,19 @@ function tokenize(sql: string): Statement[] {
   }
   if (current.length > 0) statements.push({ tokens: current, text: sql.slice(start, end) });
   return statements;
+}
+
+/**
+ * Whether a `;` here is inside a `CREATE [TEMP] TRIGGER`'s `BEGIN … END`: the statement so far is a
+ * trigger that has not ended with `END`. SQLite reads a trigger to its `END;`
+ * (sqlite.org/src/file/src/complete.c), and so does this.
+ */
+function insideTrigger(tokens: readonly Token[]): boolean {
+  const word = (index: number) => (tokens[index]?.kind === 'word' ? tokens[index]?.text : undefined);
+  if (word(0) !== 'CREATE') return false;
+  const temp = word(1) === 'TEMP' || word(1) === 'TEMPORARY';
+  if (word(temp ? 2 : 1) !== 'TRIGGER') return false;
+  return word(tokens.length - 1) !== 'END';
 }
 
 /** A number at `from` (`12`, `0x1F`, `1.5e-3`, `.5`); letters run on into it make it an error. */
@@ -433,8 +451,11 @@ export function analyzeSql(sql: string): StatementInfo[] {
   }));
 }
 
-/** Whether SQL is one statement that provably only reads (what may go down a read's path). */
+/**
+ * Whether SQL holds statements that all provably only read (what may go down a read's path): D1
+ * runs every statement of a prepared statement, so one write among them makes it a write.
+ */
 export function isReadOnlySql(sql: string): boolean {
   const statements = analyzeSql(sql);
-  return statements.length === 1 && statements[0]?.readOnly === true;
+  return statements.length > 0 && statements.every((statement) => statement.readOnly);
 }

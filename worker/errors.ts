@@ -1,6 +1,7 @@
 import { TRPCError } from '@trpc/server';
 import { z } from 'zod';
 import {
+  bindingIssue,
   GATEWAY_CODE_OF_TRPC_CODE,
   GATEWAY_ERRORS,
   type GatewayCode,
@@ -49,6 +50,11 @@ const BINDING_ERRORS: ReadonlyArray<readonly [RegExp, GatewayCode]> = [
   // The binding's own refusal of options it cannot take together (r2.putStream's md5 and sha256).
   [/^You cannot specify multiple hashing algorithms\.$/, 'BAD_INPUT'],
   [/\((10043|10001)\)$/, 'UNAVAILABLE'],
+  [/\(10012\)$/, 'LIMIT_EXCEEDED'],
+  // Any other R2 code is R2 refusing the request (developers.cloudflare.com/r2/api/error-codes):
+  // an upload's parts too small (10011), missing (10025) or out of order (10048), a bad list
+  // limit (10022), ... The binding's message says which; never INTERNAL.
+  [/\(10\d{3}\)$/, 'BAD_INPUT'],
 ];
 
 /** The gateway code of an error a binding threw, or `INTERNAL`. */
@@ -95,6 +101,10 @@ function withUnionsResolved(issues: readonly z.core.$ZodIssue[]): z.core.$ZodIss
 /** An input that fails the contract: `LIMIT_EXCEEDED` when a limit is what failed, else `BAD_INPUT`. */
 export function fromZodError(error: z.ZodError): GatewayError {
   const issues = withUnionsResolved(error.issues);
+  // A check the binding makes too fails in the binding's words, as the binding would have failed.
+  const binding = bindingIssue(issues);
+  if (binding !== undefined)
+    return new GatewayError(binding.params.gatewayCode, binding.message, { cause: error });
   const code = issues.some(isLimitIssue) ? 'LIMIT_EXCEEDED' : 'BAD_INPUT';
   return new GatewayError(code, describeIssues(issues), { cause: error });
 }

@@ -35,19 +35,32 @@ function toBindingResult<T>(result: ContractResult): D1Result<T> {
   return { success: true, meta, results: result.results.map(toBindingRow) as T[] };
 }
 
-/** What D1's `bind()` takes: the contract's values, with any buffer as bytes. */
+/**
+ * A `bind()` value as D1's own `bind()` takes it (workerd's d1-api.ts): numbers and strings as they
+ * are (a number JSON cannot hold, NaN or ±Infinity, as null, as D1 sends it), booleans as 1 and 0,
+ * null, a buffer or a view as its bytes, an array of bytes (`number[]`) as a BLOB. Anything else is
+ * D1's `D1_TYPE_ERROR`, thrown by `bind()` as D1 throws it.
+ */
 function toParam(value: unknown): SqlParam {
-  if (value instanceof ArrayBuffer) return new Uint8Array(value);
-  if (ArrayBuffer.isView(value)) return new Uint8Array(value.buffer, value.byteOffset, value.byteLength);
-  if (value === undefined) {
-    // D1's own words for it.
-    throw new GatewayBindingError(
-      `D1_TYPE_ERROR: Type 'undefined' not supported for value 'undefined'`,
-      'BAD_INPUT',
-    );
+  switch (typeof value) {
+    case 'string':
+      return value;
+    case 'number':
+      return Number.isFinite(value) ? value : null;
+    case 'boolean':
+      return value ? 1 : 0;
+    case 'object':
+      if (value === null) return null;
+      if (Array.isArray(value) && value.every((byte) => Number.isInteger(byte) && byte >= 0 && byte < 256)) {
+        return Uint8Array.from(value as number[]);
+      }
+      if (value instanceof ArrayBuffer) return new Uint8Array(value.slice(0));
+      if (ArrayBuffer.isView(value)) {
+        return new Uint8Array(value.buffer, value.byteOffset, value.byteLength).slice();
+      }
   }
-  // Anything else the contract refuses at the gateway, as D1 refuses it (BAD_INPUT).
-  return value as SqlParam;
+  // The template literal is D1's: a symbol fails in it with the same TypeError.
+  throw new Error(`D1_TYPE_ERROR: Type '${typeof value}' not supported for value '${value}'`);
 }
 
 /** A `D1PreparedStatement` whose methods run on the gateway, exactly as the binding's would. */

@@ -1,6 +1,6 @@
 import type { KvBindingName } from '../bindings.ts';
 import type { GatewayClient, GatewayClientOptions } from '../client.ts';
-import { INLINE_BODY_MAX_BYTES } from '../limits.ts';
+import { INLINE_BODY_MAX_BYTES, KV_MAX_VALUE_BYTES } from '../limits.ts';
 import type { Json } from '../schemas/common.ts';
 import { kvGetStream, kvPutStream } from '../stream-client.ts';
 import { bytesStream, copyBytes, readStream, toArrayBuffer } from './bytes.ts';
@@ -22,7 +22,24 @@ const MAX_BULK_KEYS = 100;
 
 function readOf(argument: GetArgument): Read {
   const { type = 'text', cacheTtl } = typeof argument === 'string' ? { type: argument } : (argument ?? {});
-  return { type, cacheTtl };
+  return { type, cacheTtl: integer(cacheTtl) };
+}
+
+/** A number option as the binding converts it (WebIDL): to a number, its fraction dropped, NaN as 0. */
+function integer(value: unknown): number | undefined {
+  if (value === undefined || value === null) return undefined;
+  const number = Number(value);
+  return Number.isFinite(number) ? Math.trunc(number) : 0;
+}
+
+const INT32_RANGE = 'Value out of range. Must be between -2147483648 and 2147483647 (inclusive).';
+
+/** `expiration` as the binding converts it: a 32-bit integer, anything else a TypeError. */
+function expirationOf(value: unknown): number | undefined {
+  if (value === undefined || value === null) return undefined;
+  const number = integer(value) ?? 0;
+  if (number < -(2 ** 31) || number >= 2 ** 31) throw new TypeError(INT32_RANGE);
+  return number;
 }
 
 // The binding refuses these before any request, with a TypeError; so do we, in its words.
@@ -266,7 +283,8 @@ class GatewayKvNamespace implements KVNamespace {
     options: KVNamespacePutOptions = {},
   ): Promise<void> {
     checkKey(key);
-    const { expiration, expirationTtl } = options;
+    const expiration = expirationOf(options.expiration);
+    const expirationTtl = integer(options.expirationTtl);
     const metadata = toMetadata(options.metadata);
     const stored = await toPutValue(value);
     const input = { binding: this.#binding, key, expiration, expirationTtl, metadata };
@@ -274,6 +292,13 @@ class GatewayKvNamespace implements KVNamespace {
       typeof stored === 'string'
         ? stored.length * 3 > INLINE_BODY_MAX_BYTES && encoder.encode(stored)
         : stored;
+    if (bytes && bytes.byteLength > KV_MAX_VALUE_BYTES) {
+      // The binding's refusal, before a byte of the value is sent.
+      throw new GatewayBindingError(
+        `KV PUT failed: 413 Value length of ${bytes.byteLength} exceeds limit of ${KV_MAX_VALUE_BYTES}.`,
+        'LIMIT_EXCEEDED',
+      );
+    }
     if (bytes && bytes.byteLength > INLINE_BODY_MAX_BYTES) {
       // Over the inline threshold the value streams (kv.putStream), up to KV's 25 MiB.
       await kvPutStream(this.#stream, input, { stream: bytes, length: bytes.byteLength });
@@ -292,7 +317,8 @@ class GatewayKvNamespace implements KVNamespace {
       this.#client.kv.list.query({
         binding: this.#binding,
         prefix: options.prefix ?? undefined,
-        limit: options.limit,
+        // The binding takes a limit of 0 as no limit given.
+        limit: options.limit === 0 ? undefined : options.limit,
         cursor: options.cursor ?? undefined,
       }),
     );

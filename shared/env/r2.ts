@@ -1,10 +1,11 @@
 import type { R2BindingName } from '../bindings.ts';
 import type { GatewayClient, GatewayClientOptions } from '../client.ts';
-import { INLINE_BODY_MAX_BYTES } from '../limits.ts';
+import { INLINE_BODY_MAX_BYTES, R2_MAX_MULTIPART_PARTS } from '../limits.ts';
 import { r2GetStream, r2PutStream, r2UploadPart, type StreamBody } from '../stream-client.ts';
-import { copyBytes, readPrefix, toHex } from './bytes.ts';
+import { copyBytes, readPrefix } from './bytes.ts';
 import { viaGateway } from './errors.ts';
 import { GatewayR2Object, GatewayR2ObjectBody } from './r2-object.ts';
+import { checksumsOf, conditionOf, httpMetadataOf, rangeOf } from './r2-options.ts';
 
 type R2Value = ReadableStream | ArrayBuffer | ArrayBufferView | string | null | Blob;
 
@@ -18,90 +19,6 @@ function refuseUnsupported(options: object, names: readonly string[]): void {
       throw new TypeError(`R2 option ${name} is not supported through the gateway`);
     }
   }
-}
-
-/**
- * A `Range` header as the binding reads it: one range of bytes. The binding serves the whole object
- * for a header it does not take (several ranges, another unit), and so does this.
- */
-/**
- * The fields of an options object the binding reads, and no others: the binding (a JSG struct)
- * ignores a field it does not know, and the gateway's contract refuses one, so it is not sent.
- */
-function known<T extends object>(value: T, names: readonly (keyof T & string)[]): T {
-  const out: Record<string, unknown> = {};
-  for (const name of names) if (value[name] !== undefined) out[name] = value[name];
-  return out as T;
-}
-
-function rangeOf(range: R2Range | Headers | undefined): R2Range | undefined {
-  if (range === undefined) return undefined;
-  if (!(range instanceof Headers))
-    return known(range as { offset?: number; length?: number; suffix?: number }, [
-      'offset',
-      'length',
-      'suffix',
-    ]) as R2Range;
-  const match = /^bytes=(\d*)-(\d*)$/.exec(range.get('range')?.trim() ?? '');
-  if (match === null) return undefined;
-  const [, start = '', end = ''] = match;
-  if (start === '') return end === '' ? undefined : { suffix: Number(end) };
-  const offset = Number(start);
-  if (end === '') return { offset };
-  return Number(end) < offset ? undefined : { offset, length: Number(end) - offset + 1 };
-}
-
-function conditionOf(onlyIf: R2Conditional | Headers | undefined): R2Conditional | undefined {
-  if (onlyIf instanceof Headers) {
-    // The binding reads If-Match, If-None-Match, If-Modified-Since and If-Unmodified-Since with
-    // HTTP's rules (etag lists, weak etags, '*'); a half-right reading would be worse than none.
-    throw new TypeError(
-      'R2 onlyIf as Headers is not supported through the gateway; pass an R2Conditional object ' +
-        '({ etagMatches, etagDoesNotMatch, uploadedBefore, uploadedAfter })',
-    );
-  }
-  return onlyIf === undefined
-    ? undefined
-    : known(onlyIf, [
-        'etagMatches',
-        'etagDoesNotMatch',
-        'uploadedBefore',
-        'uploadedAfter',
-        'secondsGranularity',
-      ]);
-}
-
-const HTTP_METADATA_FIELDS = [
-  'contentType',
-  'contentLanguage',
-  'contentDisposition',
-  'contentEncoding',
-  'cacheControl',
-  'cacheExpiry',
-] as const;
-
-/** `R2HTTPMetadata` from the headers the binding takes it from (others are ignored, as there). */
-function httpMetadataOf(metadata: R2HTTPMetadata | Headers | undefined): R2HTTPMetadata | undefined {
-  if (metadata === undefined) return undefined;
-  if (!(metadata instanceof Headers)) return known(metadata, HTTP_METADATA_FIELDS);
-  const header = (name: string) => metadata.get(name) ?? undefined;
-  const expires = header('expires');
-  const out: R2HTTPMetadata = {
-    contentType: header('content-type'),
-    contentLanguage: header('content-language'),
-    contentDisposition: header('content-disposition'),
-    contentEncoding: header('content-encoding'),
-    cacheControl: header('cache-control'),
-    cacheExpiry: expires === undefined ? undefined : new Date(expires),
-  };
-  for (const [name, value] of Object.entries(out)) {
-    if (value === undefined) delete out[name as keyof R2HTTPMetadata];
-  }
-  return out;
-}
-
-function hexOf(checksum: ArrayBuffer | ArrayBufferView | string | undefined): string | undefined {
-  return checksum === undefined || typeof checksum === 'string' ? checksum : toHex(checksum);
 }
 
 const encoder = new TextEncoder();
@@ -136,7 +53,7 @@ async function toUpload(value: unknown): Promise<{ inline: string | Uint8Array }
   }
   throw new TypeError(
     "Failed to execute 'put' on 'R2Bucket': parameter 2 is not of type " +
-      "'ReadableStream or ArrayBuffer or ArrayBufferView or string or Blob'.",
+      "'JsReadableStream or ArrayBuffer or ArrayBufferView or string or Blob'.",
   );
 }
 
@@ -168,6 +85,12 @@ class GatewayR2MultipartUpload implements R2MultipartUpload {
   }
 
   async uploadPart(partNumber: number, value: unknown): Promise<R2UploadedPart> {
+    if (!(partNumber >= 1 && partNumber <= R2_MAX_MULTIPART_PARTS)) {
+      // The binding's TypeError, before any request.
+      throw new TypeError(
+        `Part number must be between 1 and ${R2_MAX_MULTIPART_PARTS} (inclusive). Actual value was: ${partNumber}`,
+      );
+    }
     const { binding, streamOptions } = this.#bucket.parts;
     return r2UploadPart(
       streamOptions,
@@ -244,7 +167,11 @@ class GatewayR2Bucket implements R2Bucket {
   ): Promise<R2Object | null>;
   put(key: string, value: R2Value, options?: R2PutOptions): Promise<R2Object>;
   async put(key: string, value: R2Value, options: R2PutOptions = {}): Promise<R2Object | null> {
-    refuseUnsupported(options, ['sha1', 'sha384', 'sha512', 'storageClass', 'ssecKey']);
+    refuseUnsupported(options, ['ssecKey']);
+    const checksums = checksumsOf(options);
+    // The binding's TypeError: R2 verifies one checksum.
+    if (Object.keys(checksums).length > 1)
+      throw new TypeError('You cannot specify multiple hashing algorithms.');
     const upload = await toUpload(value);
     const input = {
       binding: this.#binding,
@@ -252,8 +179,8 @@ class GatewayR2Bucket implements R2Bucket {
       httpMetadata: httpMetadataOf(options.httpMetadata),
       customMetadata: options.customMetadata,
       onlyIf: conditionOf(options.onlyIf),
-      md5: hexOf(options.md5),
-      sha256: hexOf(options.sha256),
+      ...checksums,
+      storageClass: options.storageClass,
     };
     const object =
       'inline' in upload
@@ -273,16 +200,18 @@ class GatewayR2Bucket implements R2Bucket {
     const objects = page.objects.map((object) => new GatewayR2Object(object));
     const { delimitedPrefixes } = page;
     if (page.truncated) return { objects, delimitedPrefixes, truncated: true, cursor: page.cursor ?? '' };
-    return { objects, delimitedPrefixes, truncated: false };
+    // The binding's page has a cursor property, undefined, when it is the last.
+    return { objects, delimitedPrefixes, truncated: false, cursor: undefined } as R2Objects;
   }
 
   async createMultipartUpload(key: string, options: R2MultipartOptions = {}): Promise<R2MultipartUpload> {
-    refuseUnsupported(options, ['storageClass', 'ssecKey']);
+    refuseUnsupported(options, ['ssecKey']);
     const input = {
       binding: this.#binding,
       key,
       httpMetadata: httpMetadataOf(options.httpMetadata),
       customMetadata: options.customMetadata,
+      storageClass: options.storageClass,
     };
     const { uploadId } = await viaGateway(this.#client.r2.createMultipartUpload.mutate(input));
     return new GatewayR2MultipartUpload(this, key, uploadId);

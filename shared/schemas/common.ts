@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { GatewayCode } from '../errors.ts';
 
 const encoder = new TextEncoder();
 
@@ -16,6 +17,30 @@ export const LIMIT_ISSUE_PARAMS = { gatewayCode: 'LIMIT_EXCEEDED' } as const;
 /** Refinement options for a limit check. */
 export function limit(message: string) {
   return { error: message, params: LIMIT_ISSUE_PARAMS };
+}
+
+/**
+ * Refinement options for a check the binding makes too: its failure is the binding's own message,
+ * word for word (`message(input)`), sent as the whole error message with this gateway code, and no
+ * other check of the same value runs after it (`abort`), as the binding stops at its first refusal.
+ * The schema keeps its own bounds (`.min()`, `.max()`) after it, for JSON Schema and other clients.
+ */
+export function asBinding(gatewayCode: GatewayCode, message: (input: never) => string) {
+  return {
+    error: (issue: { input: unknown }) => message(issue.input as never),
+    params: { gatewayCode, binding: true },
+    abort: true,
+  } as const;
+}
+
+/** The issue whose message is the binding's own (`asBinding`), if there is one. */
+export function bindingIssue(
+  issues: readonly z.core.$ZodIssue[],
+): (z.core.$ZodIssue & { params: { gatewayCode: GatewayCode } }) | undefined {
+  return issues.find(
+    (issue): issue is z.core.$ZodIssue & { params: { gatewayCode: GatewayCode } } =>
+      issue.code === 'custom' && issue.params?.binding === true,
+  );
 }
 
 /** Whether a zod issue reports a limit rather than a malformed input. */

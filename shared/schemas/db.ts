@@ -6,7 +6,7 @@ import {
   D1_MAX_ROW_BYTES,
   D1_MAX_SQL_BYTES,
 } from '../limits.ts';
-import { Bytes, bodyBytes, IdempotencyKey, limit, utf8Bytes } from './common.ts';
+import { asBinding, Bytes, bodyBytes, IdempotencyKey, limit, utf8Bytes } from './common.ts';
 
 /**
  * One bound parameter. D1 itself binds no bigint: the gateway binds one within ±2^53 as a number
@@ -47,14 +47,26 @@ export const RawRow = z.custom<SqlValue[]>(
   'expected an array of SQL values (null, number, string or bytes)',
 );
 
+/** D1's words for an empty statement, or a batch of none. */
+const D1_NOTHING = 'D1_ERROR: No SQL statements detected.';
+
+/** SQL within D1's statement length; empty, it is refused in D1's words (`nothing`). */
+function sqlText(nothing: string) {
+  return z
+    .string()
+    .refine(
+      (sql) => sql.length > 0,
+      asBinding('SQL_ERROR', () => nothing),
+    )
+    .min(1, 'sql is empty')
+    .refine(
+      (sql) => utf8Bytes(sql) <= D1_MAX_SQL_BYTES,
+      asBinding('LIMIT_EXCEEDED', () => 'D1_ERROR: statement too long: SQLITE_TOOBIG'),
+    );
+}
+
 /** A single SQL statement, within D1's statement length. */
-export const Sql = z
-  .string()
-  .min(1, 'sql is empty')
-  .refine(
-    (sql) => utf8Bytes(sql) <= D1_MAX_SQL_BYTES,
-    limit(`a statement is over D1's ${D1_MAX_SQL_BYTES} bytes`),
-  );
+export const Sql = sqlText(D1_NOTHING);
 
 export const Params = z
   .array(SqlParam)
@@ -108,6 +120,10 @@ export const db = {
     input: z.strictObject({
       statements: z
         .array(Statement)
+        .refine(
+          (statements) => statements.length > 0,
+          asBinding('SQL_ERROR', () => D1_NOTHING),
+        )
         .min(1, 'a batch needs at least one statement')
         .max(D1_MAX_BATCH_STATEMENTS, `a batch holds at most ${D1_MAX_BATCH_STATEMENTS} statements`),
       binding: D1Binding,
@@ -131,7 +147,12 @@ export const db = {
   },
   /** `db.exec(sql)`: several statements separated by `;`, no parameters. */
   exec: {
-    input: z.strictObject({ sql: Sql, binding: D1Binding, idempotencyKey: IdempotencyKey }),
+    input: z.strictObject({
+      // exec() names the line that failed, even the empty one.
+      sql: sqlText(`D1_EXEC_ERROR: Error in line 1: : ${D1_NOTHING.slice('D1_ERROR: '.length)}`),
+      binding: D1Binding,
+      idempotencyKey: IdempotencyKey,
+    }),
     output: z.object({ count: z.number(), duration: z.number() }),
   },
 } as const;

@@ -10,12 +10,30 @@ import {
   R2_MAX_MULTIPART_PARTS,
   R2_MIN_RANGE_BYTES,
 } from '../limits.ts';
-import { Bytes, bodyBytes, limit, utf8Bytes } from './common.ts';
+import { asBinding, Bytes, bodyBytes, limit, utf8Bytes } from './common.ts';
 
-export const R2Key = z
-  .string()
-  .min(1, 'key is empty')
-  .refine((key) => utf8Bytes(key) <= R2_MAX_KEY_BYTES, limit(`an R2 key is over ${R2_MAX_KEY_BYTES} bytes`));
+/** The binding's operations, as its error messages name them ("put: ... (10020)"). */
+type R2Operation =
+  | 'get'
+  | 'head'
+  | 'put'
+  | 'delete'
+  | 'createMultipartUpload'
+  | 'uploadPart'
+  | 'completeMultipartUpload'
+  | 'abortMultipartUpload';
+
+/**
+ * An R2 key: any string (the empty key `''` too, as R2 takes it) within 1,024 bytes, refused over
+ * that as the binding refuses it for the operation named.
+ */
+export function r2Key(operation: R2Operation) {
+  return z.string().refine(
+    (key) => utf8Bytes(key) <= R2_MAX_KEY_BYTES,
+    asBinding('LIMIT_EXCEEDED', () => `${operation}: The specified object name is not valid. (10020)`),
+  );
+}
+export const R2Key = r2Key('get');
 
 /** A date R2 takes: the binding refuses those outside 1687–2189; before 1970 means nothing to R2. */
 const R2Date = z
@@ -42,14 +60,18 @@ export const R2HttpMetadata = z
     limit(`R2 HTTP metadata is over ${R2_MAX_HTTP_METADATA_BYTES} bytes`),
   );
 
-export const R2CustomMetadata = z
-  .record(z.string(), z.string())
-  .refine(
+function r2CustomMetadata(operation: R2Operation) {
+  return z.record(z.string(), z.string()).refine(
     (metadata) =>
       Object.entries(metadata).reduce((sum, [key, value]) => sum + utf8Bytes(key) + utf8Bytes(value), 0) <=
       R2_MAX_CUSTOM_METADATA_BYTES,
-    limit(`R2 custom metadata is over ${R2_MAX_CUSTOM_METADATA_BYTES} bytes`),
+    asBinding(
+      'LIMIT_EXCEEDED',
+      () => `${operation}: Your metadata headers exceed the maximum allowed metadata size. (10012)`,
+    ),
   );
+}
+export const R2CustomMetadata = r2CustomMetadata('put');
 
 /** An etag as `onlyIf` takes it: bare, not in the quotes of `httpEtag` (the binding refuses those). */
 const BareEtag = z.string().regex(/^[^"]*$/, 'an etag is given bare, without quotes');
@@ -64,7 +86,13 @@ export const R2Conditional = z.strictObject({
 });
 
 /** A range's `length` or `suffix`: R2 reads at least one byte. */
-const RangeBytes = z.int().min(R2_MIN_RANGE_BYTES, `R2 reads a range of at least ${R2_MIN_RANGE_BYTES} byte`);
+const RangeBytes = z
+  .int()
+  .refine(
+    (bytes) => bytes >= R2_MIN_RANGE_BYTES,
+    asBinding('RANGE_NOT_SATISFIABLE', () => 'get: The requested range is not satisfiable (10039)'),
+  )
+  .min(R2_MIN_RANGE_BYTES, `R2 reads a range of at least ${R2_MIN_RANGE_BYTES} byte`);
 
 /**
  * `R2Range`: `{ offset, length? }`, `{ offset?, length }` or `{ suffix }` (the last n bytes). One that
@@ -108,7 +136,16 @@ export const R2UploadedPart = z.strictObject({
 
 /** Checksums as R2 takes them: hex of the digest's exact length. */
 export const Md5Hex = z.string().regex(/^[0-9a-f]{32}$/i, 'an MD5 is 32 hex characters');
+export const Sha1Hex = z.string().regex(/^[0-9a-f]{40}$/i, 'a SHA-1 is 40 hex characters');
 export const Sha256Hex = z.string().regex(/^[0-9a-f]{64}$/i, 'a SHA-256 is 64 hex characters');
+export const Sha384Hex = z.string().regex(/^[0-9a-f]{96}$/i, 'a SHA-384 is 96 hex characters');
+export const Sha512Hex = z.string().regex(/^[0-9a-f]{128}$/i, 'a SHA-512 is 128 hex characters');
+
+/**
+ * A storage class (developers.cloudflare.com/r2/buckets/storage-classes): `Standard`,
+ * `InfrequentAccess`; R2 refuses another in its own words.
+ */
+const StorageClass = z.string();
 
 export const r2 = {
   /**
@@ -126,12 +163,12 @@ export const r2 = {
     output: z.union([R2ObjectBody, R2Object, z.null()]),
   },
   /** `BUCKET.head(key)`: the metadata, or `null`. */
-  head: { input: z.strictObject({ binding: R2Binding, key: R2Key }), output: R2Object.nullable() },
+  head: { input: z.strictObject({ binding: R2Binding, key: r2Key('head') }), output: R2Object.nullable() },
   /** `BUCKET.put(key, body, options)`: the stored object's metadata, or `null` if `onlyIf` failed. */
   put: {
     input: z.strictObject({
       binding: R2Binding,
-      key: R2Key,
+      key: r2Key('put'),
       body: z
         .union([z.string(), Bytes])
         .refine(
@@ -142,7 +179,11 @@ export const r2 = {
       customMetadata: R2CustomMetadata.optional(),
       onlyIf: R2Conditional.optional(),
       md5: Md5Hex.optional(),
+      sha1: Sha1Hex.optional(),
       sha256: Sha256Hex.optional(),
+      sha384: Sha384Hex.optional(),
+      sha512: Sha512Hex.optional(),
+      storageClass: StorageClass.optional(),
     }),
     output: R2Object.nullable(),
   },
@@ -151,8 +192,10 @@ export const r2 = {
     input: z.strictObject({
       binding: R2Binding,
       keys: z.union([
-        R2Key,
-        z.array(R2Key).max(R2_MAX_DELETE_KEYS, `R2 deletes at most ${R2_MAX_DELETE_KEYS} keys at once`),
+        r2Key('delete'),
+        z
+          .array(r2Key('delete'))
+          .max(R2_MAX_DELETE_KEYS, `R2 deletes at most ${R2_MAX_DELETE_KEYS} keys at once`),
       ]),
     }),
     output: z.void(),
@@ -161,9 +204,10 @@ export const r2 = {
   createMultipartUpload: {
     input: z.strictObject({
       binding: R2Binding,
-      key: R2Key,
+      key: r2Key('createMultipartUpload'),
       httpMetadata: R2HttpMetadata.optional(),
-      customMetadata: R2CustomMetadata.optional(),
+      customMetadata: r2CustomMetadata('createMultipartUpload').optional(),
+      storageClass: StorageClass.optional(),
     }),
     output: z.object({ key: z.string(), uploadId: z.string() }),
   },
@@ -171,15 +215,20 @@ export const r2 = {
   completeMultipartUpload: {
     input: z.strictObject({
       binding: R2Binding,
-      key: R2Key,
+      key: r2Key('completeMultipartUpload'),
       uploadId: z.string().min(1),
-      parts: z.array(R2UploadedPart).min(1).max(R2_MAX_MULTIPART_PARTS),
+      // No part at all is R2's to answer (an empty object), as the binding lets it.
+      parts: z.array(R2UploadedPart).max(R2_MAX_MULTIPART_PARTS),
     }),
     output: R2Object,
   },
   /** `upload.abort()`: the parts sent so far are dropped. */
   abortMultipartUpload: {
-    input: z.strictObject({ binding: R2Binding, key: R2Key, uploadId: z.string().min(1) }),
+    input: z.strictObject({
+      binding: R2Binding,
+      key: r2Key('abortMultipartUpload'),
+      uploadId: z.string().min(1),
+    }),
     output: z.void(),
   },
   /** `BUCKET.list(options)`. */
@@ -187,7 +236,18 @@ export const r2 = {
     input: z.strictObject({
       binding: R2Binding,
       prefix: z.string().optional(),
-      limit: z.int().min(1).max(R2_MAX_LIST_LIMIT).optional(),
+      limit: z
+        .int()
+        .refine(
+          (count) => count >= 1 && count <= R2_MAX_LIST_LIMIT,
+          asBinding(
+            'BAD_INPUT',
+            () => `list: MaxKeys params must be positive integer <= ${R2_MAX_LIST_LIMIT}. (10022)`,
+          ),
+        )
+        .min(1)
+        .max(R2_MAX_LIST_LIMIT)
+        .optional(),
       cursor: z.string().optional(),
       delimiter: z.string().optional(),
       startAfter: z.string().optional(),

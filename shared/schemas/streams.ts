@@ -8,7 +8,7 @@ import {
 } from '../limits.ts';
 import { transformer } from '../transformer.ts';
 import { kv } from './kv.ts';
-import { R2Key, r2 } from './r2.ts';
+import { r2, r2Key } from './r2.ts';
 
 /**
  * Calls whose body is a byte stream, too large to travel inline in JSON. They are plain HTTP beside
@@ -26,7 +26,7 @@ export const streams = {
   'r2.uploadPart': {
     input: z.strictObject({
       binding: R2Binding,
-      key: R2Key,
+      key: r2Key('uploadPart'),
       uploadId: z.string().min(1),
       partNumber: z.int().min(1).max(R2_MAX_MULTIPART_PARTS),
     }),

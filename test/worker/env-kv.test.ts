@@ -232,7 +232,7 @@ describe('env.KV.put through the gateway', () => {
     const key = unique('short');
     expect(await failure(() => env.KV.put(key, 'v', { expirationTtl: 10 }))).toBeInstanceOf(Error);
     const ours = await failure(() => gw.KV.put(key, 'v', { expirationTtl: 10 }));
-    expect(ours).toMatchObject({ name: 'GatewayBindingError', gatewayCode: 'BAD_INPUT' });
+    expect(ours).toMatchObject({ name: 'Error', gatewayCode: 'BAD_INPUT' });
     expect(await env.KV.get(key)).toBeNull();
   });
 });

@@ -66,6 +66,8 @@ const SQL = [
   'PRAGMA table_info(fuzz)',
   "WITH éSELECT AS (SELECT 1) INSERT INTO fuzz (v) VALUES ('x')",
   "WITH a AS (SELECT $x(')) DELETE FROM fuzz WHERE v = '))SELECT' RETURNING *",
+  'CREATE TRIGGER IF NOT EXISTS fuzz_t AFTER INSERT ON fuzz BEGIN SELECT ?; UPDATE fuzz SET v = v; END',
+  'CREATE TRIGGER IF NOT EXISTS fuzz_g AFTER INSERT ON fuzz BEGIN DELETE FROM _gateway_writes; END; SELECT 1',
   '',
 ];
 
@@ -405,7 +407,7 @@ const piece = fc.oneof(
   expression,
   space,
   write,
-  oneOf('(', ')', ',', ';', "'", '"', '--', 'WITH', 'AS'),
+  oneOf('(', ')', ',', ';', "'", '"', '--', 'WITH', 'AS', 'CREATE TRIGGER', 'BEGIN', 'END', 'TEMP'),
 );
 const disguised = fc.oneof(
   {
@@ -418,6 +420,10 @@ const disguised = fc.oneof(
     .tuple(expression, sqlName, space, main, tail)
     .map(([expr, name, s, m, t]) => `SELECT ${expr} AS ${name}${s}${m}${t}`),
   fc.array(piece, { maxLength: 10 }).map((parts) => parts.join(' ')),
+  // A trigger's body holds `;`s that end no statement: what follows its END is a statement again.
+  fc
+    .tuple(sqlName, main, tail, main)
+    .map(([name, m, t, after]) => `CREATE TRIGGER ${name} AFTER INSERT ON fz BEGIN ${m}; END${t}; ${after}`),
 );
 
 describe('the read-only check against the real D1', () => {

@@ -78,7 +78,7 @@ describe('kv.put', () => {
     await expectGatewayError(
       gateway.kv.put.mutate({ key, value: 'v', metadata: { pad: 'x'.repeat(KV_MAX_METADATA_BYTES) } }),
       'LIMIT_EXCEEDED',
-      /metadata/,
+      /^KV PUT failed: 413 Metadata length of \d+ exceeds limit of 1024\.$/,
     );
     expect(await env.KV.get(key)).toBeNull();
   });
@@ -180,7 +180,7 @@ describe('the bounds of KV reads and options', () => {
     await expectGatewayError(
       gateway.kv.list.query({ prefix: 'p'.repeat(KV_MAX_LIST_PREFIX_BYTES + 1) }),
       'LIMIT_EXCEEDED',
-      /prefix/,
+      /^KV GET failed: 414 UTF-8 encoded length of 513 exceeds key length limit of 512\.$/,
     );
     // UTF-8 bytes, as for keys: 171 × 3 = 513.
     await expectGatewayError(gateway.kv.list.query({ prefix: '€'.repeat(171) }), 'LIMIT_EXCEEDED');

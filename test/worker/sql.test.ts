@@ -168,6 +168,21 @@ describe('the lexer is SQLite’s', () => {
     expect(verbs('SELECT (1; DELETE FROM t)')).toEqual(['SELECT:r', 'DELETE:w']);
     expect(verbs('SELECT 1); DELETE FROM t')).toEqual(['SELECT:r', 'DELETE:w']);
   });
+
+  it('reads a CREATE TRIGGER to its END: the ; of its body end no statement', () => {
+    const trigger = 'CREATE TRIGGER t AFTER INSERT ON a BEGIN INSERT INTO b VALUES (1); DELETE FROM c; END';
+    expect(verbs(trigger)).toEqual(['CREATE:w']);
+    expect(verbs(`${trigger}; SELECT 1`)).toEqual(['CREATE:w', 'SELECT:r']);
+    expect(verbs('create temp trigger t before delete on a begin select 1; end;')).toEqual(['CREATE:w']);
+    expect(verbs("CREATE TRIGGER t AFTER INSERT ON a BEGIN SELECT 'END;'; END")).toEqual(['CREATE:w']);
+    expect(analyzeSql(`${trigger};`)[0]?.text).toBe(trigger);
+    // Every name of the body is still seen.
+    expect(
+      reservedName(analyzeSql('CREATE TRIGGER t AFTER INSERT ON a BEGIN DELETE FROM _gateway_writes; END')),
+    ).toBe('_gateway_writes');
+    // Not a trigger: a ; ends the statement as always.
+    expect(verbs('CREATE TABLE trigger_log (a); SELECT 1')).toEqual(['CREATE:w', 'SELECT:r']);
+  });
 });
 
 describe('the lexer’s premises, checked on the real D1', () => {
@@ -264,9 +279,10 @@ describe('a read is only what is provably a read', () => {
     expect(verbs('"SELECT" 1')).toEqual([':w']);
   });
 
-  it('tells one read statement from anything else (what env.DB sends as a read)', () => {
+  it('tells statements that all read from anything else (what env.DB sends as a read)', () => {
     expect(isReadOnlySql('SELECT 1')).toBe(true);
-    expect(isReadOnlySql('SELECT 1; SELECT 2')).toBe(false);
+    expect(isReadOnlySql('SELECT 1; SELECT 2')).toBe(true);
+    expect(isReadOnlySql('SELECT 1; DELETE FROM t')).toBe(false);
     expect(isReadOnlySql('-- nothing')).toBe(false);
     expect(isReadOnlySql(TRICKS['a no-break space in the CTE name'])).toBe(false);
   });

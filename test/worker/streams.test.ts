@@ -132,8 +132,11 @@ describe('R2 bodies streamed through the gateway', () => {
     );
     expect((error as GatewayBindingError).gatewayCode).toBe('FORBIDDEN');
     expect(await env.BUCKET.head(outside)).toBeNull();
-    const bad = await failure(() => r2GetStream(options, { key: '' }));
-    expect((bad as GatewayBindingError).gatewayCode).toBe('BAD_INPUT');
+    const bad = await failure(() => r2GetStream(options, { key: 'k'.repeat(1025) }));
+    expect(bad).toMatchObject({
+      gatewayCode: 'LIMIT_EXCEEDED',
+      message: 'get: The specified object name is not valid. (10020)',
+    });
   });
 });
 

@@ -10,6 +10,10 @@ import {
 } from '../../shared/index.ts';
 import { analyzeSql, RESERVED_NAME_PREFIX, reservedName, type StatementInfo } from '../../shared/sql.ts';
 import { takeD1Answer, takeD1Row, takeD1Rows, takeD1Value } from '../answer-budget.ts';
+
+/** D1's words for SQL that holds only comments or `;` (the binding's own, from `prepare()`). */
+const D1_NO_STATEMENT = 'D1_ERROR: SQL code did not contain a statement.';
+
 import { d1Binding, withD1 } from '../bindings.ts';
 import type { GatewayContext } from '../context.ts';
 import { GatewayError } from '../errors.ts';
@@ -41,29 +45,31 @@ function checkNames(statements: readonly StatementInfo[]): void {
   }
 }
 
+/** What a statement's SQL holds, as far as the gateway's checks go. */
+interface Checked {
+  /** Whether every statement in it only reads. */
+  readOnly: boolean;
+  /** Whether it holds more than one statement: D1 then runs them all and answers for the last. */
+  several: boolean;
+}
+
 /**
- * Refuses what `prepare()` would silently mishandle: no statement, or more than one; and, where
- * `readOnly` is asked, a statement that can write; and any that names the gateway's own tables.
- * Tells whether the statement only reads.
+ * Refuses SQL with no statement (in D1's words), and, where `readOnly` is asked, SQL with a
+ * statement that can write; and any that names the gateway's own tables. Several statements run as
+ * D1 runs them: all of them, one after the other; the SQL reads only if every one of them reads.
  */
-function checkStatement(sql: string, { readOnly }: { readOnly: boolean }): boolean {
+function checkStatement(sql: string, { readOnly }: { readOnly: boolean }): Checked {
   const statements = analyzeSql(sql);
   checkNames(statements);
-  const [first] = statements;
-  if (!first) throw new GatewayError('SQL_ERROR', 'sql holds no statement');
-  if (statements.length > 1) {
-    throw new GatewayError(
-      'SQL_ERROR',
-      `sql holds ${statements.length} statements; send one, or use db.batch (with params) or db.exec (a script)`,
-    );
-  }
-  if (readOnly && !first.readOnly) {
+  if (statements.length === 0) throw new GatewayError('SQL_ERROR', D1_NO_STATEMENT);
+  const write = statements.find((statement) => !statement.readOnly);
+  if (readOnly && write !== undefined) {
     throw new GatewayError(
       'READ_ONLY',
-      `${first.verb || 'this statement'} can change the database, or is not provably a read (shared/sql.ts); use db.run`,
+      `${write.verb || 'this statement'} can change the database, or is not provably a read (shared/sql.ts); use db.run`,
     );
   }
-  return first.readOnly;
+  return { readOnly: write === undefined, several: statements.length > 1 };
 }
 
 function prepare(database: D1Database | D1DatabaseSession, { sql, params }: Statement): D1PreparedStatement {
@@ -97,20 +103,29 @@ function boundedResult(ctx: Budget, result: D1Result<Record<string, unknown>>, w
   return toResult(result);
 }
 
-/** One method of a prepared statement, as the binding runs it; reads join the request's read batch. */
-function runStatement(ctx: GatewayContext, input: z.output<typeof db.statement.input>, readOnly: boolean) {
+/**
+ * One method of a prepared statement, as the binding runs it. A single read joins the request's
+ * read batch; several statements go to the method itself, which answers for them as D1 does.
+ */
+function runStatement(ctx: GatewayContext, input: z.output<typeof db.statement.input>, checked: Checked) {
+  const { readOnly } = checked;
+  const batched = readOnly && !checked.several;
   return withD1(ctx, input.binding, async (database, reads) => {
     const statement = prepare(database, input);
     switch (input.method) {
       case 'all':
-        return boundedResult(ctx, await (readOnly ? reads.all(statement) : statement.all()), !readOnly);
+        return boundedResult(ctx, await (batched ? reads.all(statement) : statement.all()), !readOnly);
       case 'run':
         return boundedResult(ctx, await statement.run<Record<string, unknown>>(), !readOnly);
       case 'first': {
         if (input.column !== undefined) {
           return toSqlValue(takeD1Value(ctx, await statement.first(input.column), !readOnly));
         }
-        const [row] = (await (readOnly ? reads.all(statement) : statement.all())).results;
+        if (!batched) {
+          const row = await statement.first<Record<string, unknown>>();
+          return row === null ? null : toRow(takeD1Row(ctx, row, !readOnly));
+        }
+        const [row] = (await reads.all(statement)).results;
         return row === undefined ? null : toRow(takeD1Row(ctx, row, !readOnly));
       }
       case 'raw': {
@@ -150,24 +165,42 @@ function fromBatchResult(
   }
 }
 
+/**
+ * A keyed script's failure in the words of D1's `exec()`: "D1_EXEC_ERROR: Error in line 1: <line>:
+ * <D1's message>". The binding (local D1, checked by the parity suite) names the script's first line
+ * whichever statement failed, and so does this.
+ */
+function asExecError(error: unknown, lines: readonly string[]): unknown {
+  const [line] = lines;
+  if (line === undefined || !(error instanceof Error)) return error;
+  const message = /^D1_ERROR: (.*)$/s.exec(error.message)?.[1];
+  if (message === undefined) return error;
+  return new Error(`D1_EXEC_ERROR: Error in line 1: ${line}: ${message}`, { cause: error });
+}
+
 export const dbRouter = router({
   query: procedure
     .input(db.query.input)
     .output(db.query.output)
     .query(async ({ input, ctx }) => {
-      checkStatement(input.sql, { readOnly: true });
-      return withD1(ctx, input.binding, async (database, reads) =>
-        boundedResult(ctx, await reads.all(prepare(database, input)), false),
-      );
+      const { several } = checkStatement(input.sql, { readOnly: true });
+      return withD1(ctx, input.binding, async (database, reads) => {
+        const statement = prepare(database, input);
+        return boundedResult(ctx, await (several ? statement.all() : reads.all(statement)), false);
+      });
     }),
 
   first: procedure
     .input(db.first.input)
     .output(db.first.output)
     .query(async ({ input, ctx }) => {
-      checkStatement(input.sql, { readOnly: true });
+      const { several } = checkStatement(input.sql, { readOnly: true });
       return withD1(ctx, input.binding, async (database, reads) => {
         const statement = prepare(database, input);
+        if (input.column === undefined && several) {
+          const row = await statement.first<Record<string, unknown>>();
+          return row === null ? null : toRow(takeD1Row(ctx, row, false));
+        }
         if (input.column === undefined) {
           // first() is all()'s first row; read with the request's other reads.
           const [row] = (await reads.all(statement)).results;
@@ -245,7 +278,8 @@ export const dbRouter = router({
     .input(db.statement.input)
     .output(db.statement.output)
     .mutation(async ({ input, ctx }) => {
-      const readOnly = checkStatement(input.sql, { readOnly: false });
+      const checked = checkStatement(input.sql, { readOnly: false });
+      const { readOnly } = checked;
       // A key is dropped only for a statement shared/sql.ts proves a read (SQLite's own tokens,
       // failing closed: anything it cannot prove is claimed, and runs once). A read may run as often
       // as it is sent. Claiming reads too would make every read of the Python client, which sends
@@ -253,7 +287,7 @@ export const dbRouter = router({
       const key = readOnly ? undefined : input.idempotencyKey;
       if (key === undefined) {
         if (!readOnly) checkCallerWaits(ctx);
-        return runStatement(ctx, input, readOnly);
+        return runStatement(ctx, input, checked);
       }
       return withD1(ctx, input.binding, async (database) =>
         takeD1Answer(
@@ -296,6 +330,8 @@ export const dbRouter = router({
           count: lines.length,
           duration: results.reduce((sum, { meta }) => sum + (meta.duration ?? 0), 0),
         }),
-      );
+      ).catch((error: unknown) => {
+        throw asExecError(error, lines);
+      });
     }),
 });

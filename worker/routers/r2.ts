@@ -106,10 +106,6 @@ export const r2Router = router({
     .output(r2.put.output)
     .mutation(async ({ input, ctx }) => {
       const { binding, key, body, ...options } = input;
-      // R2 takes one checksum to verify; the binding throws a TypeError for two.
-      if (options.md5 !== undefined && options.sha256 !== undefined) {
-        throw new GatewayError('BAD_INPUT', 'give one checksum, md5 or sha256: R2 verifies one');
-      }
       checkCallerWaits(ctx);
       const object = await r2Binding(ctx.env, binding).put(key, body, options);
       return object === null ? null : toObject(object);

@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Any, Final, Literal, NotRequired, TypedDict, cast
 
 #: The contract's version; sent as `x-gateway-contract`, a gateway on another version refuses the call.
-CONTRACT_VERSION: Final = "dd8dab1851e6ff84"
+CONTRACT_VERSION: Final = "1e9dd2b5a6c25780"
 
 #: Every code a gateway error carries in `error.json.data.gatewayCode`.
 GatewayCode = Literal["BAD_INPUT", "SQL_ERROR", "READ_ONLY", "CONSTRAINT", "NOT_FOUND", "METHOD_NOT_ALLOWED", "UNSUPPORTED_MEDIA_TYPE", "PRECONDITION_FAILED", "RANGE_NOT_SATISFIABLE", "LIMIT_EXCEEDED", "RATE_LIMITED", "UNAVAILABLE", "OVERLOADED", "TIMEOUT", "UNAUTHORIZED", "FORBIDDEN", "IDEMPOTENCY_MISMATCH", "RESULT_PENDING", "ALREADY_APPLIED", "VERSION_MISMATCH", "CANCELLED", "INTERNAL"]
@@ -415,6 +415,7 @@ class R2CreateMultipartUploadInput(TypedDict):
     key: str
     httpMetadata: NotRequired[R2HttpMetadata]
     customMetadata: NotRequired[dict[str, str]]
+    storageClass: NotRequired[str]
 
 
 class R2CreateMultipartUploadOutput(TypedDict):
@@ -535,7 +536,11 @@ class R2PutInput(TypedDict):
     customMetadata: NotRequired[dict[str, str]]
     onlyIf: NotRequired[R2Conditional]
     md5: NotRequired[str]
+    sha1: NotRequired[str]
     sha256: NotRequired[str]
+    sha384: NotRequired[str]
+    sha512: NotRequired[str]
+    storageClass: NotRequired[str]
 
 
 R2PutOutput = R2Object | None
@@ -548,7 +553,11 @@ class R2PutStreamParameters(TypedDict):
     customMetadata: NotRequired[dict[str, str]]
     onlyIf: NotRequired[R2Conditional]
     md5: NotRequired[str]
+    sha1: NotRequired[str]
     sha256: NotRequired[str]
+    sha384: NotRequired[str]
+    sha512: NotRequired[str]
+    storageClass: NotRequired[str]
 
 
 class R2PutStreamResult(TypedDict):
