@@ -101,8 +101,12 @@ function withUnionsResolved(issues: readonly z.core.$ZodIssue[]): z.core.$ZodIss
 /** An input that fails the contract: `LIMIT_EXCEEDED` when a limit is what failed, else `BAD_INPUT`. */
 export function fromZodError(error: z.ZodError): GatewayError {
   const issues = withUnionsResolved(error.issues);
-  // A check the binding makes too fails in the binding's words, as the binding would have failed.
-  const binding = bindingIssue(issues);
+  // A check the binding makes too fails in the binding's words, as the binding would have failed;
+  // unless a field the contract does not have is there too. The binding-shaped env.* never sends
+  // one, so only a caller of the wire contract meets it, and it is most often the cause (a misspelt
+  // option, while the intended one holds another value): it is named.
+  const unknownField = issues.some((issue) => issue.code === 'unrecognized_keys');
+  const binding = unknownField ? undefined : bindingIssue(issues);
   if (binding !== undefined)
     return new GatewayError(binding.params.gatewayCode, binding.message, { cause: error });
   const code = issues.some(isLimitIssue) ? 'LIMIT_EXCEEDED' : 'BAD_INPUT';

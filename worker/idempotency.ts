@@ -32,6 +32,21 @@ const CREATE_TABLE = `CREATE TABLE IF NOT EXISTS ${WRITES_TABLE} (
   PRIMARY KEY (caller, key)
 )`;
 
+/**
+ * Where a claim is inserted: a view whose trigger inserts the row into the table. An insert made by a
+ * trigger leaves the connection's last insert as it was once the trigger ends (sqlite.org/c3ref/
+ * last_insert_rowid.html), so the write's own statements report D1's `last_row_id`, not the claim's
+ * (a statement that inserts nothing reports the last insert before it).
+ */
+export const CLAIMS_VIEW = `${RESERVED_NAME_PREFIX}claims`;
+const CREATE_CLAIMS = [
+  `CREATE VIEW IF NOT EXISTS ${CLAIMS_VIEW} AS SELECT caller, key, fingerprint, state, created_at FROM ${WRITES_TABLE}`,
+  `CREATE TRIGGER IF NOT EXISTS ${RESERVED_NAME_PREFIX}claim INSTEAD OF INSERT ON ${CLAIMS_VIEW} BEGIN
+  INSERT INTO ${WRITES_TABLE} (caller, key, fingerprint, state, created_at)
+  VALUES (NEW.caller, NEW.key, NEW.fingerprint, NEW.state, NEW.created_at);
+END`,
+];
+
 /** How long a key is remembered (at least: old keys are deleted by one record in `1 / FORGET_SHARE`). */
 const KEEP_MS = 24 * 60 * 60 * 1000;
 const FORGET_SHARE = 0.01;
@@ -50,7 +65,7 @@ const PENDING_MS = 35_000;
 /** A result larger than this is not kept (D1 rows hold 2 MB): a repeat gets `ALREADY_APPLIED`. */
 const MAX_RESULT_BYTES = D1_MAX_ROW_BYTES / 2;
 
-const MISSING = new RegExp(`no such table: (main\\.)?${WRITES_TABLE}\\b`);
+const MISSING = new RegExp(`no such table: (main\\.)?(${WRITES_TABLE}|${CLAIMS_VIEW})\\b`);
 
 type Database = D1Database | D1DatabaseSession;
 type Context = Pick<GatewayContext, 'caller' | 'signal' | 'after'>;
@@ -86,16 +101,17 @@ export function checkCallerWaits(ctx: Context): void {
 }
 
 async function ensureTable(database: Database): Promise<void> {
-  await database.prepare(CREATE_TABLE).run();
+  // One batch: the view is never there without the trigger that makes it take an insert.
+  await database.batch([CREATE_TABLE, ...CREATE_CLAIMS].map((sql) => database.prepare(sql)));
 }
 
 /** Whether the gateway's table exists: a caller's trigger can raise "no such table" word for word. */
 async function tableExists(database: Database): Promise<boolean> {
   const found = await database
-    .prepare(`SELECT 1 AS found FROM sqlite_master WHERE type = 'table' AND name = ?`)
-    .bind(WRITES_TABLE)
+    .prepare(`SELECT count(*) AS found FROM sqlite_master WHERE (type, name) IN (('table', ?), ('view', ?))`)
+    .bind(WRITES_TABLE, CLAIMS_VIEW)
     .first<number>('found');
-  return found !== null;
+  return found === 2;
 }
 
 /** The first call's answer to a repeat of its key, from the record. */
@@ -280,7 +296,7 @@ export async function onceInBatch<T>(
   const claim = await claimOf(ctx, call.path, call.key, call.input);
   const claimStatement = database
     .prepare(
-      `INSERT INTO ${WRITES_TABLE} (caller, key, fingerprint, state, created_at) VALUES (?, ?, ?, 'claimed', ?)`,
+      `INSERT INTO ${CLAIMS_VIEW} (caller, key, fingerprint, state, created_at) VALUES (?, ?, ?, 'claimed', ?)`,
     )
     .bind(claim.caller, claim.key, claim.fingerprint, Date.now());
   // A second attempt follows the creation of the table, found missing.

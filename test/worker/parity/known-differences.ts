@@ -5,15 +5,8 @@
  * fails until its row is removed.
  */
 export const KNOWN_DIFFERENCES: Readonly<Record<string, string>> = {
-  'D1: batch() of reads only': 'last_row_id: the claim row of a keyed write is the last insert',
-  'D1: batch() with RETURNING': 'last_row_id: the claim row of a keyed write is the last insert',
-  'D1: batch() with a CREATE TRIGGER': 'last_row_id: the claim row of a keyed write is the last insert',
   'D1: bind() of 101 parameters':
     'the gateway counts the values bound before D1 sees the SQL; D1 names the offset of the 101st variable in it',
-  'D1: run() of CREATE TABLE': 'last_row_id: the claim row of a keyed write is the last insert',
-  'D1: run() of a DELETE counts changes': 'last_row_id: the claim row of a keyed write is the last insert',
-  'D1: run() of an UPDATE counts changes': 'last_row_id: the claim row of a keyed write is the last insert',
-  'D1: withSession() batch': 'last_row_id: the claim row of a keyed write is the last insert',
   'R2: delete() of 1,001 keys throws':
     'R2 deletes at most 1,000 keys a call (its documented limit); local R2 takes more',
   'R2: put() with httpMetadata over 8,192 bytes':
