@@ -203,7 +203,8 @@ describe('stream calls refused before their body is read', () => {
   });
 
   it.each(FRAMINGS)('answer a 40 MB upload the parameters refuse with 400, sent with %s', async (framing) => {
-    const frame = encodeFrame({ key: '' });
+    // A field the contract does not have: BAD_INPUT, whatever the key.
+    const frame = encodeFrame({ key: 'refused', notAField: 1 });
     const size = 40_000_000;
     const answer = await post(gatewayUrl('r2.putStream'), bodyOf(frame.byteLength + size, frame), framing, {
       ...auth(),
@@ -246,8 +247,12 @@ describe('env.KV.put of a value over 25 MiB', () => {
 describe("the stream client over Node's fetch", () => {
   it('reads the refusal of a 40 MB upload its parameters refuse as BAD_INPUT, not retryable', async () => {
     const options = { url: gatewayUrl('').href.replace(/\/$/, ''), token };
+    // A field the contract does not have, sent as a client of another language might: BAD_INPUT.
+    const refusedParameters = { key: 'refused', notAField: 1 } as unknown as Parameters<
+      typeof r2PutStream
+    >[1];
     const body = new Blob([new Uint8Array(40_000_000)]);
-    const error = await r2PutStream(options, { key: '' }, { stream: body, length: body.size }).then(
+    const error = await r2PutStream(options, refusedParameters, { stream: body, length: body.size }).then(
       () => expect.unreachable('the put was refused'),
       (caught: unknown) => caught as { gatewayCode: string; retryable: boolean },
     );

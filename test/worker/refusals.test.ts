@@ -66,7 +66,7 @@ describe('a stream call refused before its body is read', () => {
 
   it('reads a body its parameters refuse, the policy refuses, or of another contract, to its end', async () => {
     const cases: [string, Uint8Array, (request: Request) => Promise<Response>][] = [
-      ['BAD_INPUT', encodeFrame({ key: '' }), (request) => gatewayFetch(request)],
+      ['BAD_INPUT', encodeFrame({ key: 'refused', notAField: 1 }), (request) => gatewayFetch(request)],
       ['BAD_INPUT', new TextEncoder().encode('{"json":\n'), (request) => gatewayFetch(request)],
       [
         'FORBIDDEN',
