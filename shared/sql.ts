@@ -53,7 +53,8 @@ export interface StatementInfo {
  * unquoted and upper-cased), a BLOB, a number, a variable, punctuation, or what SQLite refuses.
  */
 type Kind = 'word' | 'quoted' | 'string' | 'blob' | 'number' | 'variable' | 'punct' | 'illegal';
-type Token = { kind: Kind; text: string };
+/** A token, with `from`: where it starts in the SQL (a UTF-16 index). */
+type Token = { kind: Kind; text: string; from: number };
 type Statement = { tokens: Token[]; text: string };
 
 // PRAGMAs that only read (developers.cloudflare.com/d1/sql-api/sql-statements lists D1's PRAGMAs).
@@ -140,7 +141,7 @@ function tokenize(sql: string): Statement[] {
   let i = 0;
   const push = (kind: Kind, from: number, to: number, text = sql.slice(from, to)) => {
     if (current.length === 0) start = from;
-    current.push({ kind, text });
+    current.push({ kind, text, from });
     end = to;
     i = to;
   };
@@ -458,4 +459,31 @@ export function analyzeSql(sql: string): StatementInfo[] {
 export function isReadOnlySql(sql: string): boolean {
   const statements = analyzeSql(sql);
   return statements.length > 0 && statements.every((statement) => statement.readOnly);
+}
+
+/**
+ * Where SQLite stops a statement for having more than `max` variables: the UTF-8 byte offset of the
+ * first variable numbered past it (`?` takes the next number, a `:name` the next one unless its name
+ * came before), as D1 says it ("too many SQL variables at offset N"). Undefined when there is none,
+ * and for `?NNN` past `max`, which SQLite refuses in other words.
+ */
+export function sqlVariableOverflow(sql: string, max: number): number | undefined {
+  for (const { tokens } of tokenize(sql)) {
+    const named = new Map<string, number>();
+    let highest = 0;
+    for (const token of tokens) {
+      if (token.kind !== 'variable') continue;
+      let number: number;
+      if (token.text === '?') number = highest + 1;
+      else if (token.text.startsWith('?')) number = Number(token.text.slice(1));
+      else number = named.get(token.text) ?? highest + 1;
+      if (number > max) {
+        if (token.text.startsWith('?') && token.text !== '?') return undefined;
+        return new TextEncoder().encode(sql.slice(0, token.from)).byteLength;
+      }
+      if (!token.text.startsWith('?')) named.set(token.text, number);
+      highest = Math.max(highest, number);
+    }
+  }
+  return undefined;
 }

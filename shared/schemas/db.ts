@@ -6,6 +6,7 @@ import {
   D1_MAX_ROW_BYTES,
   D1_MAX_SQL_BYTES,
 } from '../limits.ts';
+import { sqlVariableOverflow } from '../sql.ts';
 import { asBinding, Bytes, bodyBytes, IdempotencyKey, limit, utf8Bytes } from './common.ts';
 
 /**
@@ -65,8 +66,18 @@ function sqlText(nothing: string) {
     );
 }
 
-/** A single SQL statement, within D1's statement length. */
-export const Sql = sqlText(D1_NOTHING);
+/**
+ * A single SQL statement, within D1's statement length and its bound parameters: SQL with more
+ * variables than D1 binds is refused in D1's words, which name where the first one too many stands.
+ */
+export const Sql = sqlText(D1_NOTHING).refine(
+  (sql) => sqlVariableOverflow(sql, D1_MAX_BOUND_PARAMS) === undefined,
+  asBinding(
+    'LIMIT_EXCEEDED',
+    (sql: string) =>
+      `D1_ERROR: too many SQL variables at offset ${sqlVariableOverflow(sql, D1_MAX_BOUND_PARAMS)}: SQLITE_ERROR`,
+  ),
+);
 
 export const Params = z
   .array(SqlParam)

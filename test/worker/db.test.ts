@@ -106,9 +106,19 @@ describe('db.query', () => {
         params: Array.from({ length: D1_MAX_BOUND_PARAMS + 1 }, (_, i) => i),
       }),
       'LIMIT_EXCEEDED',
-      /at most 100 parameters/,
+      // D1's own words, naming where the 101st variable stands.
+      /^D1_ERROR: too many SQL variables at offset 307: SQLITE_ERROR$/,
     );
     expect(error.data?.httpStatus).toBe(413);
+    // More values than the SQL has variables: the gateway's words (D1 has no count to name).
+    await expectGatewayError(
+      gateway.db.query.query({
+        sql: 'SELECT ?',
+        params: Array.from({ length: D1_MAX_BOUND_PARAMS + 1 }, (_, i) => i),
+      }),
+      'LIMIT_EXCEEDED',
+      /at most 100 parameters/,
+    );
     const ok = await gateway.db.raw.query({
       sql: `SELECT ${placeholders(D1_MAX_BOUND_PARAMS)}`,
       params: Array.from({ length: D1_MAX_BOUND_PARAMS }, (_, i) => i),

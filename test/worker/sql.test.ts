@@ -1,6 +1,6 @@
 import { env } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
-import { analyzeSql, isReadOnlySql, reservedName } from '../../shared/sql.ts';
+import { analyzeSql, isReadOnlySql, reservedName, sqlVariableOverflow } from '../../shared/sql.ts';
 
 const verbs = (sql: string) => analyzeSql(sql).map(({ verb, readOnly }) => `${verb}:${readOnly ? 'r' : 'w'}`);
 
@@ -296,5 +296,23 @@ describe('names', () => {
     expect(reservedName(analyzeSql("SELECT $x(') FROM _gateway_writes --')"))).toBe('_gateway_writes');
     expect(reservedName(analyzeSql('SELECT * FROM "_gateway_writesé"'))).toBe('_gateway_writesé');
     expect(reservedName(analyzeSql('SELECT :_gateway_x, ?1'))).toBeUndefined();
+  });
+});
+
+describe('sqlVariableOverflow', () => {
+  const many = (n: number, v = '?') => Array.from({ length: n }, () => v).join(', ');
+
+  it('finds the byte offset of the first variable past the limit, as D1 names it', () => {
+    expect(sqlVariableOverflow(`SELECT ${many(100)}`, 100)).toBeUndefined();
+    const sql = `SELECT ${many(101)}`;
+    expect(sqlVariableOverflow(sql, 100)).toBe(sql.lastIndexOf('?'));
+    // A multi-byte character before it counts its UTF-8 bytes.
+    expect(sqlVariableOverflow(`SELECT 'é', ${many(101)}`, 100)).toBe(`SELECT 'é', ${many(101)}`.length);
+  });
+
+  it('counts a name once, however often it is used, and leaves ?NNN to SQLite', () => {
+    expect(sqlVariableOverflow(`SELECT ${many(150, ':a')}`, 100)).toBeUndefined();
+    expect(sqlVariableOverflow('SELECT ?101', 100)).toBeUndefined();
+    expect(sqlVariableOverflow(`SELECT ${many(100)}; SELECT ${many(100)}`, 100)).toBeUndefined();
   });
 });

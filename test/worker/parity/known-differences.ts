@@ -5,10 +5,8 @@
  * fails until its row is removed.
  */
 export const KNOWN_DIFFERENCES: Readonly<Record<string, string>> = {
-  'D1: bind() of 101 parameters':
-    'the gateway counts the values bound before D1 sees the SQL; D1 names the offset of the 101st variable in it',
   'R2: delete() of 1,001 keys throws':
     'R2 deletes at most 1,000 keys a call (its documented limit); local R2 takes more',
   'R2: put() with httpMetadata over 8,192 bytes':
-    'the gateway bounds HTTP metadata at 8,192 bytes (its choice, shared/limits.ts); R2 has no such limit',
+    "R2's object metadata is at most 8,192 bytes (its documented limit); local R2 takes more",
 };
