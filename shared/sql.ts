@@ -26,9 +26,8 @@
  *
  * Why a lexer and not SQLite itself (`EXPLAIN <sql>` and its opcodes, checked for a write
  * transaction or an `OpenWrite`): that is a D1 call more before every read, which the reads of a
- * request could not share with their own batch (the verdict must come back first). Against the
- * local D1 a read took 1.2 ms and `EXPLAIN` + read 3.3 ms; deployed, each is a round trip to the
- * database. `EXPLAIN` is not free of effects either: SQLite applies some PRAGMAs as it compiles
+ * request could not share with their own batch (the verdict must come back first): deployed, a
+ * round trip to the database more per read. `EXPLAIN` is not free of effects either: SQLite applies some PRAGMAs as it compiles
  * them, so `EXPLAIN PRAGMA …` can change the connection. A lexer that is SQLite's own token for
  * token, and refuses what it cannot prove, costs microseconds; test/worker/fuzz.test.ts checks its
  * verdicts against the real D1 (every statement it calls a read leaves the database unchanged).

@@ -7,8 +7,8 @@ export type After = (task: () => unknown, options?: { delayMs?: number }) => voi
 /**
  * How long after the answer such work starts by default. The next macrotask was not late enough for
  * a log line: under `wrangler dev` the response still crosses the dev server's proxy workers on the
- * same thread, and a line written then kept the caller waiting ~1 ms (bench: `gateway.query` 6.6 ms
- * against 5.6 without the line, median of 30); 10 ms later it is no longer seen (5.7 against 5.4).
+ * same thread, and a line written then kept the caller waiting (measured with `npm run bench`);
+ * 10 ms later it no longer does.
  */
 const AFTER_ANSWER_DELAY_MS = 10;
 

@@ -40,7 +40,7 @@ const overUntil = new Map<string, number>();
  * Counts the call against its caller's calls per period, after the call's answer: the binding's
  * answer is not waited for, and asking it is not done on the call's path either (in miniflare each
  * `limit()` is a Durable Object call on the Worker's own thread: asked beside the call, it still
- * cost the call ~1 ms; bench `gateway.query` 6.1 ms against 5.1 without the binding). A "no" refuses
+ * slowed the call, as `npm run bench` showed). A "no" refuses
  * the caller's next calls for `FAIR_SHARE_RETRY_AFTER_S`; so a caller can go over its limit by the
  * calls it makes before the binding's "no" is heard, no more.
  */

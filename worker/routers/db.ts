@@ -82,7 +82,7 @@ function toSqlValue(value: unknown): SqlValue {
   return Array.isArray(value) ? Uint8Array.from(value) : (value as SqlValue);
 }
 
-// In place: the row is D1's fresh object, and copying 10,000 rows cost 4.3 ms against 0.4 ms.
+// In place: the row is D1's fresh object, and a copy of each row costs more than the conversion.
 function toRow(row: Record<string, unknown>): Row {
   for (const column in row) {
     const value = row[column];
