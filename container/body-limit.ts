@@ -1,5 +1,5 @@
 import type { Context, MiddlewareHandler } from 'hono';
-import { GATEWAY_MAX_DRAIN_BYTES } from '../shared/limits.ts';
+import { drainBody, readUpTo } from '../shared/body.ts';
 
 /**
  * Refuses a request body over `maxBytes` (by its Content-Length, or by counting a chunked one) with
@@ -14,41 +14,17 @@ export function bodyLimit(maxBytes: number, refuse: (c: Context) => Response): M
     if (body === null) return next();
     const declared = Number(c.req.header('content-length') ?? Number.NaN);
     if (!c.req.header('transfer-encoding') && declared > maxBytes) {
-      await discard(body.getReader(), 0);
+      await drainBody(body);
       return refuse(c);
     }
     const reader = body.getReader();
-    const chunks: Uint8Array[] = [];
-    let size = 0;
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      size += value.byteLength;
-      if (size > maxBytes) {
-        await discard(reader, size);
-        return refuse(c);
-      }
-      chunks.push(value);
+    const read = await readUpTo(reader, maxBytes);
+    if ('over' in read) {
+      reader.releaseLock();
+      await drainBody(body);
+      return refuse(c);
     }
-    c.req.raw = new Request(c.req.raw, { body: new Blob(chunks as Uint8Array<ArrayBuffer>[]) });
+    c.req.raw = new Request(c.req.raw, { body: read.bytes as Uint8Array<ArrayBuffer> });
     return next();
   };
-}
-
-/** Reads the rest of a body and drops it, up to the drain bound (then cancels it). */
-async function discard(reader: ReadableStreamDefaultReader<Uint8Array>, read: number): Promise<void> {
-  let size = read;
-  try {
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) return;
-      size += value.byteLength;
-      if (size > GATEWAY_MAX_DRAIN_BYTES) {
-        await reader.cancel();
-        return;
-      }
-    }
-  } catch {
-    // The client went away: nothing to answer.
-  }
 }

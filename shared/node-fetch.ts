@@ -13,6 +13,8 @@
  * the little of its API used here is typed below instead of with Node's types.
  */
 
+import { concatBytes } from './body.ts';
+
 interface IncomingMessage {
   statusCode?: number;
   statusMessage?: string;
@@ -71,17 +73,6 @@ function bytesOf(body: BodyInit | null | undefined): Uint8Array | undefined | fa
   return false;
 }
 
-function concat(chunks: Uint8Array[], length: number): Uint8Array {
-  if (chunks.length === 1 && chunks[0]) return chunks[0];
-  const bytes = new Uint8Array(length);
-  let offset = 0;
-  for (const chunk of chunks) {
-    bytes.set(chunk, offset);
-    offset += chunk.byteLength;
-  }
-  return bytes;
-}
-
 function leanFetch(http: NodeHttp): typeof globalThis.fetch {
   let agent: object | undefined;
   return (input, init = {}) => {
@@ -115,7 +106,7 @@ function leanFetch(http: NodeHttp): typeof globalThis.fetch {
           const responseHeaders = new Headers();
           const raw = response.rawHeaders;
           for (let i = 0; i + 1 < raw.length; i += 2) responseHeaders.append(raw[i] ?? '', raw[i + 1] ?? '');
-          const content = NULL_BODY_STATUS.has(status) || length === 0 ? null : concat(chunks, length);
+          const content = NULL_BODY_STATUS.has(status) || length === 0 ? null : concatBytes(chunks, length);
           resolve(
             new Response(content as BodyInit | null, {
               status,

@@ -1,4 +1,4 @@
-import { drainBody } from './drain.ts';
+import { drainBody } from '../shared/body.ts';
 
 /** An error answer's body, held whole when it comes before the request's body was sent: it is small. */
 const EARLY_ANSWER_MAX_BYTES = 1024 * 1024;
@@ -8,7 +8,7 @@ const EARLY_ANSWER_MAX_BYTES = 1024 * 1024;
  * been sent, as the container's 413 for a body over its limit does: its HTTP server answers, reads a
  * little more, and closes the connection, and the client still sending its body met a reset instead
  * of the 413. Here the client's body passes through a stream of the Worker's own; when the answer
- * comes first, the client's rest is read and discarded (up to a bound, see drain.ts) before the
+ * comes first, the client's rest is read and discarded (up to a bound, see shared/body.ts) before the
  * answer is handed back, so every client reads it.
  */
 export async function sendAllowingEarlyAnswer(

@@ -1,11 +1,11 @@
 import { waitUntil } from 'cloudflare:workers';
 import { fetchRequestHandler } from '@trpc/server/adapters/fetch';
+import { drainBody } from '../shared/body.ts';
 import { GATEWAY_MAX_BATCH_SIZE } from '../shared/index.ts';
 import { CONTRACT_HEADER, D1_SESSION_HEADER, GATEWAY_PATH, REQUEST_ID_HEADER } from '../shared/transport.ts';
 import { afterAnswer } from './after.ts';
 import type { Caller } from './context.ts';
 import { checkContractVersion } from './contract-version.ts';
-import { drainBody } from './drain.ts';
 import { GatewayError } from './errors.ts';
 import { readGuardedBody } from './guards.ts';
 import { gatewayErrorOf, logInternalError } from './pipeline.ts';

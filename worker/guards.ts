@@ -1,5 +1,5 @@
+import { drainBody, readUpTo } from '../shared/body.ts';
 import { FORBIDDEN_KEYS, GATEWAY_MAX_JSON_DEPTH, GATEWAY_MAX_REQUEST_BYTES } from '../shared/index.ts';
-import { drainBody } from './drain.ts';
 import { GatewayError } from './errors.ts';
 
 /**
@@ -7,7 +7,7 @@ import { GatewayError } from './errors.ts';
  * is read), its nesting depth, and keys that could reach an object's prototype (`__proto__`,
  * `constructor`, `prototype`, also as a segment of a superjson metadata path such as `a.__proto__`).
  * Returns the text, or the error to answer with (the rest of a body too large read and discarded
- * first, up to a bound: see drain.ts).
+ * first, up to a bound: see shared/body.ts).
  */
 export async function readGuardedBody(request: Request): Promise<{ text: string } | { error: GatewayError }> {
   const declared = Number(request.headers.get('content-length') ?? Number.NaN);
@@ -42,25 +42,10 @@ function tooLarge(size?: number): GatewayError {
 async function readAtMost(request: Request, max: number): Promise<Uint8Array | undefined> {
   if (!request.body) return new Uint8Array(0);
   const reader = request.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > max) {
-      reader.releaseLock();
-      return undefined;
-    }
-    chunks.push(value);
-  }
-  const bytes = new Uint8Array(size);
-  let offset = 0;
-  for (const chunk of chunks) {
-    bytes.set(chunk, offset);
-    offset += chunk.byteLength;
-  }
-  return bytes;
+  const read = await readUpTo(reader, max);
+  if ('bytes' in read) return read.bytes;
+  reader.releaseLock();
+  return undefined;
 }
 
 const FORBIDDEN = new Set(FORBIDDEN_KEYS);

@@ -4,6 +4,8 @@
  * checked for KV, what is left of a refused body drained so that the client reads the refusal, and
  * the answer framed as its result's line and then the bytes of a read.
  */
+
+import { drainBody } from '../shared/body.ts';
 import { GATEWAY_MAX_DRAIN_BYTES, STREAM_FRAME_MAX_BYTES, transformer } from '../shared/index.ts';
 import {
   encodeFrame,
@@ -14,7 +16,6 @@ import {
   streamBodyLimit,
 } from '../shared/schemas/streams.ts';
 import { STREAM_LENGTH_HEADER } from '../shared/transport.ts';
-import { drainBody } from './drain.ts';
 import { GatewayError } from './errors.ts';
 import { scanJson } from './guards.ts';
 
@@ -30,7 +31,7 @@ export interface Rest {
 
 /**
  * What is left of a request's body when its call ends: read to its end (up to a bound, see
- * drain.ts) before the answer, so that a client still sending can read it. A refusal then arrives
+ * shared/body.ts) before the answer, so that a client still sending can read it. A refusal then arrives
  * as its body, whenever it came.
  */
 export async function drainRest(call: StreamCall, request: Request, rest: Rest | undefined): Promise<void> {

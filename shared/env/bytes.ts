@@ -1,3 +1,4 @@
+import { readUpTo } from '../body.ts';
 // Byte conversions for the binding-shaped clients, with Web APIs only: they run in Node and workerd.
 
 /**
@@ -66,24 +67,8 @@ export async function readPrefix(
   max: number,
 ): Promise<{ bytes: Uint8Array; done: boolean }> {
   const reader = stream.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    const chunk = value instanceof Uint8Array ? value : new Uint8Array(value as ArrayBuffer);
-    size += chunk.byteLength;
-    if (size > max) {
-      await reader.cancel();
-      return { bytes: new Uint8Array(0), done: false };
-    }
-    chunks.push(chunk);
-  }
-  const bytes = new Uint8Array(size);
-  let offset = 0;
-  for (const chunk of chunks) {
-    bytes.set(chunk, offset);
-    offset += chunk.byteLength;
-  }
-  return { bytes, done: true };
+  const read = await readUpTo(reader, max);
+  if ('bytes' in read) return { bytes: read.bytes, done: true };
+  await reader.cancel();
+  return { bytes: new Uint8Array(0), done: false };
 }
