@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from typing import Literal, cast, overload
 
@@ -11,6 +12,18 @@ from .errors import GatewayError, GatewayInputError
 
 #: Where a session's first query may run: anywhere (the default), or on the primary.
 D1SessionConstraint = Literal["first-unconstrained", "first-primary"]
+
+
+def _param(value: object) -> SqlParam:
+    """A ``bind()`` value as D1's own ``bind()`` takes it: a float JSON cannot hold (NaN, ±infinity) as
+    ``None``, as D1 binds it; bytes-like as bytes; anything else refused at once in D1's words."""
+    if value is None or isinstance(value, (str, int)):
+        return value
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, (bytes, bytearray, memoryview)):
+        return bytes(value)
+    raise GatewayInputError(f"D1_TYPE_ERROR: Type '{type(value).__name__}' not supported for value '{value!r}'")
 
 
 class D1PreparedStatement:
@@ -31,7 +44,7 @@ class D1PreparedStatement:
     def bind(self, *params: SqlParam) -> D1PreparedStatement:
         """The same statement with these parameters: ``None``, ``int``, ``float``, ``str``, ``bool``
         or ``bytes`` (an ``int`` beyond ±2^53 is refused by D1 with ``BAD_INPUT``)."""
-        return D1PreparedStatement(self.database, self.sql, params, self.session)
+        return D1PreparedStatement(self.database, self.sql, [_param(p) for p in params], self.session)
 
     def _statement(self) -> Statement:
         return {"sql": self.sql, "params": self.params}

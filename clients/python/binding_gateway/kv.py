@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import builtins
 import json
+import math
 from collections.abc import Sequence
 from typing import Any, Literal, cast, overload
 
@@ -21,8 +22,35 @@ INLINE_BODY_MAX_BYTES = LIMITS["INLINE_BODY_MAX_BYTES"]
 MAX_BULK_KEYS = 100
 
 
+#: The binding's words for an ``expiration`` that is not a 32-bit integer.
+INT32_RANGE = "Value out of range. Must be between -2147483648 and 2147483647 (inclusive)."
+
+
 def _bulk_refused(reason: str) -> GatewayError:
-    return GatewayInputError(f"KV GET_BULK failed: 400 {reason}")
+    # The binding's bulk read refuses these as KV's 400 answer, an Error (not a TypeError).
+    return GatewayError("BAD_INPUT", f"KV GET_BULK failed: 400 {reason}", retryable=False)
+
+
+def _check_key(key: str) -> None:
+    # The binding refuses these before any request, with a TypeError, in these words.
+    if key == "":
+        raise GatewayInputError("Key name cannot be empty.")
+    if key in (".", ".."):
+        raise GatewayInputError(f'"{key}" is not allowed as a key name.')
+
+
+def _integer(value: float | None) -> int | None:
+    """A number option as the binding converts it: its fraction dropped, NaN and ±infinity as 0."""
+    if value is None:
+        return None
+    return int(value) if math.isfinite(value) else 0
+
+
+def _expiration(value: float | None) -> int | None:
+    number = _integer(value)
+    if number is not None and not -(2**31) <= number < 2**31:
+        raise GatewayInputError(INT32_RANGE)
+    return number
 
 
 class KVNamespace:
@@ -47,6 +75,7 @@ class KVNamespace:
 
     async def _stream_read(self, key: str, cache_ttl: int | None) -> KVValueWithMetadata[bytes]:
         # Bytes stream (kv.getStream), up to KV's 25 MiB, rather than travel inline as base64.
+        _check_key(key)
         check_kv_key("GET", key)
         parameters: dict[str, Any] = {"binding": self.binding, "key": key}
         if cache_ttl is not None:
@@ -58,6 +87,7 @@ class KVNamespace:
     async def _text_read(self, key: str, cache_ttl: int | None) -> KVValueWithMetadata[str]:
         # Text travels inline; a value the gateway will not send inline (over 1 MiB, or past the
         # budget of one answer: LIMIT_EXCEEDED) is read again as a stream, as the TS env.KV does.
+        _check_key(key)
         check_kv_key("GET", key)
         try:
             read = await self.client.kv_get_with_metadata(self._input(key, "text", cache_ttl))
@@ -71,6 +101,8 @@ class KVNamespace:
         return KVValueWithMetadata(text, streamed.metadata)
 
     async def _get_one(self, key: str, type: Literal["text", "json", "bytes"], cache_ttl: int | None) -> Any:
+        if type not in ("text", "json", "bytes"):
+            raise GatewayInputError('Unknown response type. Possible types are "text", "json" and "bytes".')
         if type == "bytes":
             return (await self._stream_read(key, cache_ttl)).value
         # JSON travels as text and is parsed here, so that a value that is not JSON fails as it would
@@ -118,8 +150,8 @@ class KVNamespace:
         """The value as text, parsed JSON, or bytes; ``None`` when the key does not exist. A list of
         keys (at most 100; text or JSON) gives a dict of key → value, ``None`` for a missing one."""
         if isinstance(key, str):
-            return await self._get_one(key, type, cache_ttl)
-        return await self._get_many(key, type, cache_ttl)
+            return await self._get_one(key, type, _integer(cache_ttl))
+        return await self._get_many(key, type, _integer(cache_ttl))
 
     @overload
     async def get_with_metadata(
@@ -140,6 +172,7 @@ class KVNamespace:
         self, key: str, type: Literal["text", "json", "bytes"] = "text", *, cache_ttl: int | None = None
     ) -> KVValueWithMetadata[str] | KVValueWithMetadata[Json] | KVValueWithMetadata[bytes]:
         """The value (as ``get`` gives it) and its metadata."""
+        cache_ttl = _integer(cache_ttl)
         if type == "bytes":
             return await self._stream_read(key, cache_ttl)
         read = await self._text_read(key, cache_ttl)
@@ -162,7 +195,9 @@ class KVNamespace:
         bytes) of ``length`` bytes, up to KV's 25 MiB; over 1 MiB it streams, read as it is sent.
         ``expiration`` is a Unix time in seconds, ``expiration_ttl`` seconds from now (at least
         60); ``metadata`` is JSON (at most 1,024 bytes)."""
+        _check_key(key)
         options: dict[str, Any] = {"binding": self.binding, "key": key}
+        expiration, expiration_ttl = _expiration(expiration), _integer(expiration_ttl)
         if expiration is not None:
             options["expiration"] = expiration
         if expiration_ttl is not None:
@@ -180,13 +215,15 @@ class KVNamespace:
 
     async def delete(self, key: str) -> None:
         """Deletes a key; deleting one that does not exist is not an error."""
+        _check_key(key)
         check_kv_key("DELETE", key)
         await self.client.kv_delete({"binding": self.binding, "key": key})
 
     async def list(self, *, prefix: str | None = None, limit: int | None = None, cursor: str | None = None) -> KVListResult:
         """One page of keys: ``keys`` (``name``, ``expiration``, ``metadata``), ``list_complete``, ``cursor``."""
         call: dict[str, Any] = {"binding": self.binding}
-        for name, option in (("prefix", prefix), ("limit", limit), ("cursor", cursor)):
+        # The binding takes a limit of 0 as no limit given.
+        for name, option in (("prefix", prefix), ("limit", limit or None), ("cursor", cursor)):
             if option is not None:
                 call[name] = option
         page = cast(KvListOutput, await self.client.call("kv.list", call))

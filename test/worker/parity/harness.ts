@@ -115,7 +115,34 @@ export async function outcomeOf(bindings: Bindings, parityCase: ParityCase): Pro
   }
 }
 
-/** Every case of a binding as one test, named `<binding>: <case>`. */
+/**
+ * A description as JSON, for the recording Python compares with (clients/python/tests/test_parity.py):
+ * what JSON has no word for is tagged as a one-key object: `{"undefined": true}`,
+ * `{"number": "NaN" | "Infinity" | "-Infinity" | "-0"}`, `{"bigint": "10"}`.
+ */
+export function recordable(value: unknown): unknown {
+  if (value === undefined) return { undefined: true };
+  if (typeof value === 'bigint') return { bigint: String(value) };
+  if (typeof value === 'number') {
+    if (Number.isNaN(value)) return { number: 'NaN' };
+    if (!Number.isFinite(value)) return { number: value > 0 ? 'Infinity' : '-Infinity' };
+    if (Object.is(value, -0)) return { number: '-0' };
+    return value;
+  }
+  if (Array.isArray(value)) return value.map(recordable);
+  if (typeof value === 'object' && value !== null) {
+    return Object.fromEntries(Object.entries(value).map(([name, inner]) => [name, recordable(inner)]));
+  }
+  return value;
+}
+
+/** Where a parity file's recording lives: `outcomes/<file>.json` beside it (`d1.test.ts` → `d1.json`). */
+export function recordingOf(testPath: string): string {
+  const file = testPath.split('/').pop() ?? '';
+  return `./outcomes/${file.replace(/\.test\.ts$/, '')}.json`;
+}
+
+/** Every case of a binding as one test, named `<binding>: <case>`; then the recording's test. */
 export function parity(binding: 'D1' | 'KV' | 'R2', cases: readonly ParityCase[]): void {
   for (const parityCase of cases) {
     const name = `${binding}: ${parityCase.name}`;
@@ -131,4 +158,24 @@ export function parity(binding: 'D1' | 'KV' | 'R2', cases: readonly ParityCase[]
       }
     });
   }
+  // The real binding's outcome of every case of this file, as committed in outcomes/<file>.json for
+  // the Python parity suite. Each case runs again here (a filtered run records all of them), on the
+  // real binding only. A different outcome fails: `npm run parity:record` writes the file anew
+  // (vitest's --update; toMatchFileSnapshot writes through the pool's loopback).
+  it(`${binding}: the recording (outcomes/*.json) is what the real binding gives now`, async () => {
+    const recording: Record<string, unknown> = {};
+    for (const parityCase of cases) {
+      const name = `${binding}: ${parityCase.name}`;
+      const outcome = await outcomeOf(env as unknown as Bindings, parityCase);
+      recording[name] = {
+        source: parityCase.source,
+        outcome: recordable(outcome),
+        ...(name in KNOWN_DIFFERENCES ? { knownDifference: KNOWN_DIFFERENCES[name] } : {}),
+      };
+    }
+    const testPath = expect.getState().testPath ?? '';
+    // One case a line: a changed outcome is a one-line diff.
+    const lines = Object.entries(recording).map(([name, entry]) => `  ${JSON.stringify(name)}: ${JSON.stringify(entry)}`);
+    await expect(`{\n${lines.join(',\n')}\n}\n`).toMatchFileSnapshot(recordingOf(testPath));
+  }, 120_000);
 }
