@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from typing import Final
 
 from .contract import LIMITS, Json
-from .errors import GatewayLimitError
+from .errors import GatewayInputError, GatewayLimitError
 
 KV_MAX_KEY_BYTES: Final = LIMITS["KV_MAX_KEY_BYTES"]
 KV_MAX_VALUE_BYTES: Final = LIMITS["KV_MAX_VALUE_BYTES"]
@@ -49,7 +49,8 @@ def check_kv_put(key: str, length: int, metadata: Json | None) -> None:
 def check_r2_key(operation: str, key: str) -> None:
     if _utf8(key) > R2_MAX_KEY_BYTES:
         raise GatewayLimitError(
-            "LIMIT_EXCEEDED", f"{operation}: The specified object name is not valid: over {R2_MAX_KEY_BYTES} bytes (10020)"
+            # R2's own words (its key is at most R2_MAX_KEY_BYTES bytes of UTF-8).
+            "LIMIT_EXCEEDED", f"{operation}: The specified object name is not valid. (10020)"
         )
 
 
@@ -66,14 +67,17 @@ def check_r2_put(key: str, length: int | None, custom_metadata: Mapping[str, str
         if size > R2_MAX_CUSTOM_METADATA_BYTES:
             raise GatewayLimitError(
                 "LIMIT_EXCEEDED",
-                f"put: Your metadata headers exceed the maximum allowed metadata size ({size} > "
-                f"{R2_MAX_CUSTOM_METADATA_BYTES} bytes) (10012)",
+                # R2's own words (its custom metadata is at most R2_MAX_CUSTOM_METADATA_BYTES bytes).
+                "put: Your metadata headers exceed the maximum allowed metadata size. (10012)",
             )
 
 
 def check_r2_part(part_number: int, length: int) -> None:
     if not 1 <= part_number <= R2_MAX_PARTS:
-        raise GatewayLimitError("LIMIT_EXCEEDED", f"uploadPart: part numbers are 1 to {R2_MAX_PARTS}, not {part_number}")
+        # The binding's TypeError, before any request.
+        raise GatewayInputError(
+            f"Part number must be between 1 and {R2_MAX_PARTS} (inclusive). Actual value was: {part_number}"
+        )
     if length > R2_MAX_PART_BYTES:
         raise GatewayLimitError(
             "LIMIT_EXCEEDED", f"uploadPart: a part is at most {R2_MAX_PART_BYTES} bytes, this one {length} (10011)"

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Generic, TypedDict, TypeVar, cast
 
 from .contract import Json, KvListOutput
 from .contract import R2Object as R2ObjectWire
+from .errors import GatewayInputError
 
 V = TypeVar("V")
 
@@ -40,6 +42,52 @@ class R2HTTPMetadata:
     cache_expiry: datetime | None = None
 
 
+#: The checksums R2 takes and gives: the binding's name for each and its digest's length in bytes.
+CHECKSUMS: dict[str, tuple[str, int]] = {
+    "md5": ("MD5", 16),
+    "sha1": ("SHA-1", 20),
+    "sha256": ("SHA-256", 32),
+    "sha384": ("SHA-384", 48),
+    "sha512": ("SHA-512", 64),
+}
+
+
+@dataclass(frozen=True)
+class R2Checksums:
+    """An object's checksums, as the binding gives them: each digest's bytes, ``None`` where R2 has none
+    (``md5`` for an object put whole). ``to_json()`` gives them as hex, as the binding's ``toJSON()``."""
+
+    md5: bytes | None = None
+    sha1: bytes | None = None
+    sha256: bytes | None = None
+    sha384: bytes | None = None
+    sha512: bytes | None = None
+
+    def to_json(self) -> dict[str, str]:
+        return {name: digest.hex() for name, digest in self.__dict__.items() if digest is not None}
+
+
+def checksums_wire(given: Mapping[str, str | bytes | None]) -> dict[str, str]:
+    """The checksums a put was given (hex text or the digest's bytes), as hex, refused with the binding's
+    TypeError (a ``GatewayInputError``) when one is not its digest's length, or when there are two."""
+    out: dict[str, str] = {}
+    for option, value in given.items():
+        if value is None:
+            continue
+        name, size = CHECKSUMS[option]
+        if isinstance(value, str):
+            if len(value) != size * 2:
+                raise GatewayInputError(f"{name} is {size * 2} hex characters, not {len(value)}")
+            out[option] = value
+        else:
+            if len(value) != size:
+                raise GatewayInputError(f"{name} is {size} bytes, not {len(value)}")
+            out[option] = bytes(value).hex()
+    if len(out) > 1:
+        raise GatewayInputError("You cannot specify multiple hashing algorithms.")
+    return out
+
+
 @dataclass(frozen=True)
 class R2Object:
     """An object's metadata."""
@@ -52,7 +100,7 @@ class R2Object:
     uploaded: datetime
     http_metadata: R2HTTPMetadata = field(default_factory=R2HTTPMetadata)
     custom_metadata: dict[str, str] = field(default_factory=dict)
-    checksums: dict[str, str] = field(default_factory=dict)
+    checksums: R2Checksums = field(default_factory=R2Checksums)
     storage_class: str = ""
     range: R2Range | None = None
 
@@ -123,7 +171,7 @@ def object_fields(wire: R2ObjectWire) -> dict[str, Any]:
         "uploaded": wire["uploaded"],
         "http_metadata": metadata,
         "custom_metadata": dict(wire["customMetadata"]),
-        "checksums": dict(wire["checksums"]),
+        "checksums": R2Checksums(**{k: bytes.fromhex(v) for k, v in wire["checksums"].items() if k in CHECKSUMS}),
         "storage_class": wire["storageClass"],
         "range": range_,
     }

@@ -256,6 +256,11 @@ async def outcome_of(env: GatewayEnv, name: str) -> Any:
         return {"threw": error_described(error, names.id)}
 
 
+async def returned(call: Awaitable[object]) -> object:
+    """What a call returned, as a value (``None`` for a method that returns nothing, as JS's undefined)."""
+    return await call
+
+
 def js_number(value: float) -> int:
     """A JS number where the Python signature says ``int``: the binding takes any number."""
     return cast(int, value)
@@ -424,11 +429,18 @@ d1("a missing table throws", lambda env, n: env.DB.prepare(f"SELECT * FROM {n.ta
 d1_seeded("a missing column throws", "SELECT nope FROM {t}", "all")
 d1("an empty statement throws", lambda env, n: env.DB.prepare("").all())
 d1("a statement of a comment only throws", lambda env, n: env.DB.prepare("-- nothing").all())
+
+
+def _several(method: str) -> Case:
+    async def body(env: GatewayEnv, n: Names) -> object:
+        run: Callable[[], Awaitable[object]] = getattr(env.DB.prepare(f"SELECT 1 AS a; SELECT 2 AS b /* {n.id} */"), method)
+        return await run()
+
+    return body
+
+
 for _method in ("first", "all", "raw"):
-    d1(
-        f"several statements through {_method}() answer the last",
-        lambda env, n, m=_method: getattr(env.DB.prepare(f"SELECT 1 AS a; SELECT 2 AS b /* {n.id} */"), m)(),
-    )
+    d1(f"several statements through {_method}() answer the last", _several(_method))
 
 
 async def _several_run(env: GatewayEnv, n: Names) -> object:
@@ -840,7 +852,7 @@ skip(
 
 async def _delete(env: GatewayEnv, n: Names) -> object:
     await env.KV.put(n.key(), "v")
-    return [await env.KV.delete(n.key()), await env.KV.get(n.key())]
+    return [await returned(env.KV.delete(n.key())), await env.KV.get(n.key())]
 
 
 async def _put_keys(env: GatewayEnv, n: Names, *suffixes: str, **options: Any) -> None:
@@ -956,14 +968,6 @@ async def _body_as_stream(env: GatewayEnv, n: Names) -> object:
     return [text, got.body_used]
 
 
-async def _read_twice(env: GatewayEnv, n: Names) -> object:
-    await env.BUCKET.put(n.key(), "once")
-    got = await env.BUCKET.get(n.key())
-    assert got is not None
-    await got.text()
-    return await got.text()
-
-
 r2("head() of a missing key is null", lambda env, n: env.BUCKET.head(n.key()))
 r2("head() gives the object", _put_value)
 r2("head() of a 1,025-byte key throws", lambda env, n: env.BUCKET.head(long_key(n.key())))
@@ -974,7 +978,11 @@ r2("get() body as bytes()", lambda env, n: _body_as(env, n, "ab", "bytes"))
 r2("get() body as json()", lambda env, n: _body_as(env, n, '{"a":[1]}', "json"))
 skip("Blob is JS-only: Python's body reads are bytes(), text(), json() and the body's chunks", "R2: get() body as blob()")
 r2("get() body read as a stream", _body_as_stream)
-r2("get() body read twice throws", _read_twice)
+skip(
+    "the binding's words end by pointing to tee(), a method of JS streams that Python's body has not: Python raises "
+    "the same TypeError (a GatewayInputError) with the first two sentences (test_r2.py reads a body twice)",
+    "R2: get() body read twice throws",
+)
 r2_put_then_get("get() of a range { offset, length }", "0123456789", range={"offset": 2, "length": 3})
 r2_put_then_get("get() of a range { offset }", "0123456789", range={"offset": 7})
 r2_put_then_get("get() of a range { length }", "0123456789", range={"length": 4})
@@ -1131,7 +1139,7 @@ r2('the empty key "" is put, read, listed and deleted', _empty_key)
 
 async def _r2_delete(env: GatewayEnv, n: Names) -> object:
     await env.BUCKET.put(n.key(), "v")
-    return [await env.BUCKET.delete(n.key()), await env.BUCKET.head(n.key())]
+    return [await returned(env.BUCKET.delete(n.key())), await env.BUCKET.head(n.key())]
 
 
 async def _r2_put_keys(env: GatewayEnv, n: Names, *suffixes: str, **options: Any) -> None:
@@ -1272,13 +1280,13 @@ async def _complete_twice(env: GatewayEnv, n: Names) -> object:
 
 async def _abort(env: GatewayEnv, n: Names) -> object:
     upload = await env.BUCKET.create_multipart_upload(n.key())
-    return await upload.abort()
+    return await returned(upload.abort())
 
 
 async def _abort_twice(env: GatewayEnv, n: Names) -> object:
     upload = await env.BUCKET.create_multipart_upload(n.key())
     await upload.abort()
-    return await upload.abort()
+    return await returned(upload.abort())
 
 
 async def _part_after_abort(env: GatewayEnv, n: Names) -> object:

@@ -21,6 +21,7 @@ from ..objects import (
     R2Range,
     R2UploadedPart,
     camel,
+    checksums_wire,
     conditional_wire,
     http_metadata_wire,
     object_fields,
@@ -174,23 +175,27 @@ class R2Bucket:
         http_metadata: R2HTTPMetadata | None = None,
         custom_metadata: Mapping[str, str] | None = None,
         only_if: R2Conditional | None = None,
-        md5: str | None = None,
-        sha256: str | None = None,
+        md5: str | builtins.bytes | None = None,
+        sha1: str | builtins.bytes | None = None,
+        sha256: str | builtins.bytes | None = None,
+        sha384: str | builtins.bytes | None = None,
+        sha512: str | builtins.bytes | None = None,
+        storage_class: str | None = None,
     ) -> R2Object | None:
         """Stores an object: bytes, text, a binary file or ``UploadFile`` (read as it is sent, never
         whole), or chunks (an iterator of bytes) of ``length`` bytes. The stored object's
-        metadata, or ``None`` when ``only_if`` failed. Over 1 MiB it streams."""
-        options: dict[str, Any] = {"binding": self.binding, "key": key}
+        metadata, or ``None`` when ``only_if`` failed. Over 1 MiB it streams. One checksum at most
+        (``md5`` … ``sha512``, hex or the digest's bytes): R2 checks the body against it."""
+        checksums = checksums_wire({"md5": md5, "sha1": sha1, "sha256": sha256, "sha384": sha384, "sha512": sha512})
+        options: dict[str, Any] = {"binding": self.binding, "key": key, **checksums}
         if http_metadata is not None:
             options["httpMetadata"] = http_metadata_wire(http_metadata)
         if custom_metadata is not None:
             options["customMetadata"] = dict(custom_metadata)
         if only_if is not None:
             options["onlyIf"] = conditional_wire(only_if)
-        if md5 is not None:
-            options["md5"] = md5
-        if sha256 is not None:
-            options["sha256"] = sha256
+        if storage_class is not None:
+            options["storageClass"] = storage_class
         content, size = upload_of(b"" if value is None else value, length, "put")
         check_r2_put(key, size, custom_metadata)
         if isinstance(content, builtins.bytes) and size <= INLINE_BODY_MAX_BYTES:
