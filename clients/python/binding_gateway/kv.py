@@ -112,8 +112,11 @@ class KVNamespace:
             return text
         return json.loads(text)
 
-    async def _get_many(self, keys: Sequence[str], type: str, cache_ttl: int | None) -> dict[str, Any]:
-        # The binding's bulk read, as single reads at once; its checks and failures in its words.
+    async def _get_many(
+        self, keys: Sequence[str], type: str, cache_ttl: int | None
+    ) -> dict[str, KVValueWithMetadata[Any] | None]:
+        # The binding's bulk read, as single reads at once; its checks and failures in its words. A
+        # missing key is None; a found one its value (as text or parsed JSON) and its metadata.
         if len(keys) == 0:
             raise _bulk_refused("You must request a minimum of 1 key")
         if len(keys) > MAX_BULK_KEYS:
@@ -121,11 +124,18 @@ class KVNamespace:
         if type not in ("text", "json"):
             raise _bulk_refused(f'"{type}" is not a valid type. Use "json" or "text"')
         unique = list(dict.fromkeys(keys))
-        try:
-            values = await gather(*[self._get_one(key, cast(Literal["text", "json"], type), cache_ttl) for key in unique])
-        except json.JSONDecodeError:
-            raise _bulk_refused("At least one of the requested keys corresponds to a non-json value") from None
-        return dict(zip(unique, values, strict=True))
+        reads = await gather(*[self._text_read(key, cache_ttl) for key in unique])
+        found: dict[str, KVValueWithMetadata[Any] | None] = {}
+        for key, read in zip(unique, reads, strict=True):
+            if read.value is None:
+                found[key] = None
+                continue
+            try:
+                value = json.loads(read.value) if type == "json" else read.value
+            except json.JSONDecodeError:
+                raise _bulk_refused("At least one of the requested keys corresponds to a non-json value") from None
+            found[key] = KVValueWithMetadata(value, read.metadata)
+        return found
 
     @overload
     async def get(self, key: str, type: Literal["text"] = "text", *, cache_ttl: int | None = None) -> str | None: ...
@@ -151,7 +161,8 @@ class KVNamespace:
         keys (at most 100; text or JSON) gives a dict of key → value, ``None`` for a missing one."""
         if isinstance(key, str):
             return await self._get_one(key, type, _integer(cache_ttl))
-        return await self._get_many(key, type, _integer(cache_ttl))
+        found = await self._get_many(key, type, _integer(cache_ttl))
+        return {name: None if read is None else read.value for name, read in found.items()}
 
     @overload
     async def get_with_metadata(
@@ -168,11 +179,28 @@ class KVNamespace:
         self, key: str, type: Literal["bytes"], *, cache_ttl: int | None = None
     ) -> KVValueWithMetadata[bytes]: ...
 
+    @overload
     async def get_with_metadata(
-        self, key: str, type: Literal["text", "json", "bytes"] = "text", *, cache_ttl: int | None = None
-    ) -> KVValueWithMetadata[str] | KVValueWithMetadata[Json] | KVValueWithMetadata[bytes]:
-        """The value (as ``get`` gives it) and its metadata."""
+        self, key: builtins.list[str], type: Literal["text", "json"] = "text", *, cache_ttl: int | None = None
+    ) -> dict[str, KVValueWithMetadata[Any] | None]: ...
+
+    async def get_with_metadata(
+        self,
+        key: str | builtins.list[str],
+        type: Literal["text", "json", "bytes"] = "text",
+        *,
+        cache_ttl: int | None = None,
+    ) -> (
+        KVValueWithMetadata[str]
+        | KVValueWithMetadata[Json]
+        | KVValueWithMetadata[bytes]
+        | dict[str, KVValueWithMetadata[Any] | None]
+    ):
+        """The value (as ``get`` gives it) and its metadata. A list of keys (at most 100; text or JSON)
+        gives a dict of key → value and metadata, ``None`` for a missing key."""
         cache_ttl = _integer(cache_ttl)
+        if not isinstance(key, str):
+            return await self._get_many(key, type, cache_ttl)
         if type == "bytes":
             return await self._stream_read(key, cache_ttl)
         read = await self._text_read(key, cache_ttl)

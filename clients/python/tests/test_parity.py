@@ -760,10 +760,14 @@ kv_put_then(
 kv_put_then("getWithMetadata() of a value without metadata", "v", _get_with_metadata())
 kv_put_then('getWithMetadata(key, "json")', "[1]", _get_with_metadata("json"), metadata="m")
 kv_put_then('getWithMetadata(key, "arrayBuffer")', "ab", _get_with_metadata("bytes"), metadata=7)
-skip(
-    "Python's get_with_metadata takes one key (the bulk form is get([keys])); a gap of the Python client",
-    "KV: getWithMetadata([keys])",
-)
+
+
+async def _bulk_with_metadata(env: GatewayEnv, n: Names) -> object:
+    await env.KV.put(n.key("a"), "A", metadata={"m": "a"})
+    return await env.KV.get_with_metadata([n.key("a"), n.key("b")])
+
+
+kv("getWithMetadata([keys])", _bulk_with_metadata)
 kv('getWithMetadata("") throws', lambda env, n: env.KV.get_with_metadata(""))
 kv("getWithMetadata() of a 513-byte key throws", lambda env, n: env.KV.get_with_metadata(n.key().ljust(513, "x")))
 kv("put() returns undefined", lambda env, n: env.KV.put(n.key(), "v"))
