@@ -180,7 +180,9 @@ export function parity(binding: 'D1' | 'KV' | 'R2', cases: readonly ParityCase[]
     }
     const testPath = expect.getState().testPath ?? '';
     // One case a line: a changed outcome is a one-line diff.
-    const lines = Object.entries(recording).map(([name, entry]) => `  ${JSON.stringify(name)}: ${JSON.stringify(entry)}`);
+    const lines = Object.entries(recording).map(
+      ([name, entry]) => `  ${JSON.stringify(name)}: ${JSON.stringify(entry)}`,
+    );
     await expect(`{\n${lines.join(',\n')}\n}\n`).toMatchFileSnapshot(recordingOf(testPath));
   }, 120_000);
 }
