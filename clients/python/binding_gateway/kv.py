@@ -15,6 +15,7 @@ from .errors import GatewayError, GatewayInputError
 from .limits import check_kv_key, check_kv_put
 from .objects import KVListResult, KVValueWithMetadata, kv_list_result
 from .streams import Body, upload_of
+from .wire import as_json
 
 #: Values up to this size travel inline in JSON; larger ones stream (kv.putStream).
 INLINE_BODY_MAX_BYTES = LIMITS["INLINE_BODY_MAX_BYTES"]
@@ -230,6 +231,8 @@ class KVNamespace:
             options["expiration"] = expiration
         if expiration_ttl is not None:
             options["expirationTtl"] = expiration_ttl
+        # Metadata is stored as its JSON, as the binding stores it (a datetime as its ISO text).
+        metadata = None if metadata is None else as_json(metadata)
         if metadata is not None:
             options["metadata"] = metadata
         content, size = upload_of(value, length, "KV PUT")

@@ -24,7 +24,7 @@ from datetime import datetime, timezone
 from typing import Any, Final
 
 from .contract import LIMITS
-from .errors import GatewayConfigError, GatewayError, error_for
+from .errors import GatewayConfigError, GatewayError, GatewayInputError, error_for
 
 #: Integers JavaScript holds exactly; larger ones travel as bigints.
 MAX_SAFE_INTEGER: Final = 2**53 - 1
@@ -102,6 +102,18 @@ def _encode(value: Any, path: list[str], annotations: Annotations) -> Any:
     if isinstance(value, (list, tuple)):
         return [_encode(inner, [*path, str(i)], annotations) for i, inner in enumerate(value)]
     raise TypeError(f"{type(value).__name__} has no wire encoding (at {_path(path) or 'the root'})")
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return _iso(value)
+    raise GatewayInputError(f"metadata is JSON: {type(value).__name__} is not JSON serializable")
+
+
+def as_json(value: Any) -> Any:
+    """A value as JSON stores it, as ``JSON.stringify`` then ``JSON.parse`` give it: a ``datetime`` as
+    its ISO text (a Date's ``toJSON()``); a value JSON has no form for refused (``GatewayInputError``)."""
+    return json.loads(json.dumps(value, default=_json_default))
 
 
 def encode(value: Any) -> dict[str, Any]:
