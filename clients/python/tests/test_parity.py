@@ -717,7 +717,7 @@ kv("get(key, { cacheTtl: 60.5 }) throws", _get(cache_ttl=js_number(60.5)))
 kv("get(key, { cacheTtl: 29.9 }) throws", _get(cache_ttl=js_number(29.9)))
 skip(
     "the binding's message lists JS's types (\"arrayBuffer\", \"stream\"); Python's are \"text\", \"json\" and \"bytes\" "
-    "(test_kv.py refuses another one)",
+    "(test_what_python_refuses_in_its_own_words)",
     "KV: get() of an unknown type throws",
 )
 kv("get(\"\") throws", lambda env, n: env.KV.get(""))
@@ -750,7 +750,7 @@ kv("get([]) throws", lambda env, n: env.KV.get([]))
 kv("get() of 101 keys throws", lambda env, n: env.KV.get([n.key(str(i)) for i in range(101)]))
 skip(
     "the binding's message names JS's type (\"arrayBuffer\"); Python's bulk get refuses \"bytes\" in the same words "
-    "with its own type's name (test_kv.py)",
+    "with its own type's name (test_what_python_refuses_in_its_own_words)",
     'KV: get([keys], "arrayBuffer") throws',
 )
 kv('get([keys], "json") of text that is not JSON throws', _bulk_not_json)
@@ -797,7 +797,8 @@ kv("put() of a ReadableStream", _put_stream)
 kv_put_then("put() of an empty string", "", _get())
 skip(
     "JS's put() turns any value into text (123 is \"123\", null is \"null\") and names JS's types when it cannot; "
-    "Python takes str, bytes, a file or chunks, and refuses the rest with GatewayInputError (test_refusals.py)",
+    "Python takes str, bytes, a file or chunks, and refuses the rest with GatewayInputError "
+    "(test_what_python_refuses_in_its_own_words)",
     "KV: put() of a number",
     "KV: put() of null",
     "KV: put() of an object throws",
@@ -982,7 +983,8 @@ skip("Blob is JS-only: Python's body reads are bytes(), text(), json() and the b
 r2("get() body read as a stream", _body_as_stream)
 skip(
     "the binding's words end by pointing to tee(), a method of JS streams that Python's body has not: Python raises "
-    "the same TypeError (a GatewayInputError) with the first two sentences (test_r2.py reads a body twice)",
+    "the same TypeError (a GatewayInputError) with the first two sentences "
+    "(test_what_python_refuses_in_its_own_words)",
     "R2: get() body read twice throws",
 )
 r2_put_then_get("get() of a range { offset, length }", "0123456789", range={"offset": 2, "length": 3})
@@ -1054,7 +1056,7 @@ r2("put() of null", _put_null)
 r2("put() of a Response body", _put_stream_r2)
 skip(
     "the binding's message names JS's types (WebIDL's 'JsReadableStream or ArrayBuffer or ...'); Python refuses an "
-    "int with GatewayInputError naming Python's (test_refusals.py)",
+    "int with GatewayInputError naming Python's (test_what_python_refuses_in_its_own_words)",
     "R2: put() of a number throws",
 )
 
@@ -1367,6 +1369,31 @@ def test_bind_refuses_what_d1_cannot_bind(env: GatewayEnv) -> None:
     for value in ({"a": 1}, datetime(1970, 1, 1, tzinfo=timezone.utc), len):
         with pytest.raises(GatewayInputError, match=r"^D1_TYPE_ERROR: Type '\w+' not supported for value "):
             env.DB.prepare("SELECT ?").bind(value)  # type: ignore[arg-type]
+
+
+async def test_what_python_refuses_in_its_own_words(env: GatewayEnv) -> None:
+    # The skipped cases whose binding message names JS's types or methods: refused here too, as the
+    # binding's class (a TypeError: GatewayInputError; KV's 400: GatewayError), in Python's words.
+    key = f"p{uuid.uuid4().hex[:16]}/k"
+    await env.KV.put(key, "v")
+    with pytest.raises(GatewayInputError, match='^Unknown response type. Possible types are "text", "json" and "bytes".$'):
+        await env.KV.get(key, "nope")  # type: ignore[call-overload]
+    with pytest.raises(GatewayError, match='^KV GET_BULK failed: 400 "bytes" is not a valid type. Use "json" or "text"$') as bulk:
+        await env.KV.get([key], "bytes")  # type: ignore[call-overload]
+    assert not isinstance(bulk.value, TypeError)
+    for value in (123, None, {"a": 1}):
+        with pytest.raises(GatewayInputError, match="^KV PUT: the value is str, bytes, "):
+            await env.KV.put(key, value)  # type: ignore[arg-type]
+    with pytest.raises(GatewayInputError, match="^put: the value is str, bytes, .* not int$"):
+        await env.BUCKET.put(key, 5)  # type: ignore[arg-type]
+    await env.BUCKET.put(key, "once")
+    got = await env.BUCKET.get(key)
+    assert got is not None
+    await got.text()
+    with pytest.raises(GatewayInputError, match="^Body has already been used. It can only be used once.$"):
+        await got.text()
+    await env.BUCKET.delete(key)
+    await env.KV.delete(key)
 
 
 @pytest.mark.parametrize("name", [name for name in RECORDED if name in CASES])
