@@ -161,8 +161,7 @@ def error_described(error: BaseException, id: str) -> dict[str, Any]:
 
 def js_error_name(error: BaseException) -> str:
     """The JS class an error stands for (a case body that returns it, as the TS one does)."""
-    kind = error_described(error, "")["kind"]
-    return "SyntaxError" if kind == "SyntaxError" else str(kind)
+    return str(error_described(error, "")["kind"])
 
 
 def expected_in_python(recorded: Any) -> Any:
