@@ -1,8 +1,15 @@
 import { env, runInDurableObject } from 'cloudflare:test';
 import { describe, expect, it, vi } from 'vitest';
 import { transformer } from '../../shared/index.ts';
-import { CONTAINER_PORT, DEFAULT_GATEWAY_URL, GATEWAY_HOST, HEALTH_PATH } from '../../shared/transport.ts';
+import {
+  CONTAINER_PORT,
+  DEFAULT_GATEWAY_URL,
+  GATEWAY_HOST,
+  HEALTH_PATH,
+  INSTANCE_HEADER,
+} from '../../shared/transport.ts';
 import { type ApiContainer, SLEEP_AFTER_MS } from '../../worker/api-container.ts';
+import { Backend } from '../../worker/container.ts';
 import { serveApi } from '../../worker/instances.ts';
 
 // ApiContainer, the Durable-Object mount, in workerd: a real Durable Object with its real
@@ -74,6 +81,27 @@ async function withFakeContainer<T>(
     const container = new FakeContainer();
     Object.defineProperty(state, 'container', { value: container, configurable: true });
     return run(instance, container, state.id.toString());
+  });
+}
+
+/**
+ * Backend (the Container-class mount) built as the platform builds it, `new Backend(ctx, env)`, with
+ * the stand-in as `ctx.container`. workerd builds Backend's own instances here with no container
+ * (none can run without Docker), and the Container class throws in its constructor on such a ctx: an
+ * uncaught exception in the Durable Object. The ctx is a fresh Durable Object's, SQLite-backed as
+ * Backend's is; the alarm the Container class sets in it is deleted after, as that object has no
+ * alarm handler.
+ */
+async function withBackend<T>(run: (backend: Backend, container: FakeContainer) => Promise<T>): Promise<T> {
+  const stub = env.API_CONTAINER.getByName(`backend-${crypto.randomUUID()}`);
+  return runInDurableObject(stub, async (_: ApiContainer, state) => {
+    const container = new FakeContainer();
+    Object.defineProperty(state, 'container', { value: container, configurable: true });
+    try {
+      return await run(new Backend(state as ConstructorParameters<typeof Backend>[0], env), container);
+    } finally {
+      await state.storage.deleteAlarm();
+    }
   });
 }
 
@@ -161,9 +189,31 @@ describe('CONTAINER_MOUNT', () => {
   };
 
   it('sends /api/* to ApiContainer for "durable-object" and to Backend for "container-class"', async () => {
-    // Neither has a container here: which one refused says which one was asked.
+    // ApiContainer has no container here: its refusal says that it was asked.
     expect(await unreachable('durable-object')).toMatch(/^Error: ApiContainer has no container/);
-    expect(await unreachable('container-class')).not.toMatch(/ApiContainer/);
+    // Backend, with one: the answer is its container's, the gateway's interception registered first.
+    await withBackend(async (backend, container) => {
+      const asked: string[] = [];
+      const BACKEND = {
+        idFromName: (name: string) => {
+          asked.push(name);
+          return env.BACKEND.idFromName(name);
+        },
+        get: () => backend,
+      } as unknown as typeof env.BACKEND;
+      const response = await serveApi(request('/api/users'), {
+        ...env,
+        CONTAINER_MOUNT: 'container-class',
+        BACKEND,
+      });
+      expect(await response.json()).toEqual({ from: 'container', pathname: '/api/users' });
+      expect(asked).toHaveLength(1);
+      expect(response.headers.get(INSTANCE_HEADER)).toBe(asked[0]);
+      const kinds = container.events.map((event) => event.kind);
+      expect(container.events[0]).toEqual({ kind: 'intercept', addr: GATEWAY_HOST });
+      expect(kinds.indexOf('intercept')).toBeLessThan(kinds.indexOf('start'));
+      expect(container.events.at(-1)).toEqual({ kind: 'port', port: CONTAINER_PORT, path: '/api/users' });
+    });
   });
 
   it('answers a value it does not know with a 503 whose log line says what it must be', async () => {
