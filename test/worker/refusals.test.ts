@@ -217,7 +217,8 @@ describe('a stream upload answered without an error', () => {
     const body = counted(size, frame);
     const response = await call('r2.putStream', body.stream, { [STREAM_LENGTH_HEADER]: '3000000' });
     expect(response.status).toBe(200);
-    expect(await response.text()).toBe('{"json":{"object":null}}\n');
+    // Decoded by hand: .text() on an application/octet-stream body makes workerd print a warning.
+    expect(new TextDecoder().decode(await response.arrayBuffer())).toBe('{"json":{"object":null}}\n');
     expect(body.read()).toBe(size);
     expect(await (await env.BUCKET.get(key))?.text()).toBe('old');
   });
