@@ -245,14 +245,15 @@ async function pumpExact(
 /**
  * An R2 body of at most this many bytes is read whole and checked (`exactBytes`) before R2 is called,
  * and handed to it as bytes; a longer one streams through `pumpExact`. A body of the wrong length is
- * then refused before R2 hears of it wherever that holds no more memory than the pump does: for a
- * body of up to `PUMP_CHUNK_BYTES` off the wire, the pump's first read (to the declared length and one
- * byte more) already waits for the whole body, and holds that chunk back until the body ends, so R2
- * had none of its bytes before the end either way. It only had a put under way, which a wrong length
- * then had to tear (an errored stream is the one way to stop an R2 put, see `pumpExact`; miniflare's
- * local R2 logs each torn put as uncaught exceptions, docs/testing.md). Read first, a put this small
- * is no slower (docs/performance.md, 'Figures behind code decisions'). Over it, a wrong length shows
- * only after R2 has had the first chunk, and the put is torn, as it must be.
+ * then refused before R2 hears of it wherever that costs about what the pump holds anyway (a chunk of
+ * up to `PUMP_CHUNK_BYTES`): for a body of up to that off the wire, the pump's first read (to the
+ * declared length and one byte more) already waits for the whole body and holds it back until the
+ * body ends, so R2 had at most the bytes that came with the parameters' line before the end either
+ * way. It only had a put under way, which a wrong length then had to tear (an errored stream is the
+ * one way to stop an R2 put, see `pumpExact`; miniflare's local R2 logs each torn put as uncaught
+ * exceptions, docs/testing.md). Read first, a put this small is no slower (docs/performance.md,
+ * 'Figures behind code decisions'). Over it, a wrong length shows only after R2 has had the first
+ * chunk, and the put is torn, as it must be.
  */
 export const R2_READ_WHOLE_MAX_BYTES = PUMP_CHUNK_BYTES;
 
