@@ -3,10 +3,13 @@
  * round trip plus D1's own time), on one local Worker and one D1.
  *
  *   PATH=$PWD/node_modules/.bin:$PATH WRANGLER_SEND_METRICS=false node bench/run.ts [--rounds 30]
- *     [--insert-rounds 5] [--floor-runs 20]
+ *     [--insert-rounds 5] [--sustained-rounds 5] [--sustain-ms 1000] [--floor-runs 20]
  *
  * Every round runs every scenario once, in an order that rotates from round to round, so that drift
  * (the machine warming up, another process) spreads over all scenarios instead of favouring one.
+ * Each scenario starts once the Worker has no after-answer work left (GET /settled): the single
+ * calls are isolated, each measured without what the calls before it left running; the sustained
+ * scenarios then show what that work costs calls made back to back.
  * Prints one table; writes bench/results.json and bench/results.svg.
  */
 import { spawn } from 'node:child_process';
@@ -16,6 +19,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { createGatewayClient, type GatewayClient } from '../shared/client.ts';
 import { createGatewayEnv } from '../shared/env/index.ts';
+import { nodeFetch } from '../shared/node-fetch.ts';
 import { DEV_GATEWAY_PATH } from '../shared/transport.ts';
 import { positiveInt } from './args.ts';
 import { renderChart } from './chart.ts';
@@ -30,8 +34,10 @@ import {
   type ScenarioName,
   SEED_ROWS,
   SELECT_ONE,
+  SUSTAINED_CLIENTS,
   scenarios,
   seed,
+  settle,
 } from './scenarios.ts';
 import { BENCH_DIR, type BenchServer, startBenchServer } from './server.ts';
 
@@ -41,12 +47,16 @@ function readArgs() {
       rounds: { type: 'string' },
       'insert-rounds': { type: 'string' },
       'floor-runs': { type: 'string' },
+      'sustained-rounds': { type: 'string' },
+      'sustain-ms': { type: 'string' },
     },
   });
   const rounds = positiveInt('rounds', values.rounds, 30);
   return {
     rounds,
     insertRounds: Math.min(rounds, positiveInt('insert-rounds', values['insert-rounds'], 5)),
+    sustainedRounds: Math.min(rounds, positiveInt('sustained-rounds', values['sustained-rounds'], 5)),
+    sustainMs: positiveInt('sustain-ms', values['sustain-ms'], 1000),
     floorRuns: positiveInt('floor-runs', values['floor-runs'], 20),
   };
 }
@@ -76,7 +86,30 @@ async function recordedReplyClient(url: string, token: string): Promise<GatewayC
   });
 }
 
-/** The rounds (of `rounds`) that also run the heavy pair: `count` of them, spread evenly. */
+/**
+ * The typed client's db.query as it sends it (url, method, headers, body), with the transport it
+ * sends it over: `cpu.transport` sends the same bytes by hand.
+ */
+async function recordedRequest(
+  url: string,
+  token: string,
+): Promise<{ recordedRequest: BenchContext['recordedRequest']; transport: typeof globalThis.fetch }> {
+  const transport = nodeFetch ?? globalThis.fetch;
+  let recorded: BenchContext['recordedRequest'] | undefined;
+  const recorder = createGatewayClient({
+    url,
+    token,
+    fetch: (input, init) => {
+      recorded = { url: String(input), init: { ...init, signal: null } };
+      return transport(input, init);
+    },
+  });
+  await recorder.db.query.query({ sql: SELECT_ONE, params: [1] });
+  if (recorded === undefined) throw new Error('no gateway request was recorded');
+  return { recordedRequest: recorded, transport };
+}
+
+/** The rounds (of `rounds`) that also run a heavy scenario: `count` of them, spread evenly. */
 function heavyRounds(rounds: number, count: number): Set<number> {
   return new Set(Array.from({ length: count }, (_, k) => Math.floor((k * rounds) / count)));
 }
@@ -97,22 +130,32 @@ async function bench(server: BenchServer, args: ReturnType<typeof readArgs>): Pr
     fetchClient: createGatewayClient({ url: gatewayUrl, token: server.token, fetch: globalThis.fetch }),
     floorRuns: args.floorRuns,
     insertBatchSize: await findInsertBatchSize(client, server.url),
+    sustainMs: args.sustainMs,
+    ...(await recordedRequest(gatewayUrl, server.token)),
   };
   const all = scenarios(ctx);
 
   // One unrecorded round first: JIT in Node and workerd, connections, SQLite's page cache. The
   // 1,000 sequential inserts are left out of it: their single calls warm up in original.query.
-  for (const scenario of all) if (scenario.name !== 'insert1000.original') await scenario.measure(1);
+  for (const scenario of all) {
+    if (scenario.name === 'insert1000.original') continue;
+    await settle(server.url);
+    await scenario.measure(1);
+  }
 
   const samples: Partial<Record<ScenarioName, number[]>> = {};
-  const heavy = heavyRounds(args.rounds, args.insertRounds);
+  const heavy = {
+    insert: heavyRounds(args.rounds, args.insertRounds),
+    sustained: heavyRounds(args.rounds, args.sustainedRounds),
+  };
   for (let round = 0; round < args.rounds; round++) {
-    const active: Scenario[] = all.filter((s) => !s.heavy || heavy.has(round));
+    const active: Scenario[] = all.filter((s) => !s.heavy || heavy[s.heavy].has(round));
     const shift = round % active.length;
     const order = [...active.slice(shift), ...active.slice(0, shift)];
     // The same row for every scenario of a round; another row each round.
     const id = ((round * 7919) % SEED_ROWS) + 1;
     for (const scenario of order) {
+      await settle(server.url);
       for (const [name, ms] of Object.entries(await scenario.measure(id)) as [ScenarioName, number][]) {
         const list = samples[name] ?? [];
         list.push(ms);
@@ -126,10 +169,13 @@ async function bench(server: BenchServer, args: ReturnType<typeof readArgs>): Pr
   const config: BenchConfig = {
     rounds: args.rounds,
     insertRounds: args.insertRounds,
+    sustainedRounds: args.sustainedRounds,
+    sustainMs: args.sustainMs,
     floorRuns: args.floorRuns,
     seedRows: SEED_ROWS,
     insertRows: INSERT_ROWS,
     concurrentReads: CONCURRENT_READS,
+    sustainedClients: SUSTAINED_CLIENTS,
     insertBatchSize: ctx.insertBatchSize,
   };
   const results = summarize(samples, config);

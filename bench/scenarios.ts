@@ -22,12 +22,18 @@ const INSERT_FIRST_ID = SEED_ROWS + 1;
 // The single INSERTs (original.run, gateway.run…) take ids above those, one per call, each row
 // deleted after its call is timed.
 const RUN_FIRST_ID = INSERT_FIRST_ID + INSERT_ROWS;
+// The sustained writes take ids from here, far above the single INSERTs', and are deleted after
+// each sustained scenario.
+const SUSTAINED_FIRST_ID = 1_000_000;
+/** Clients of the concurrent sustained scenarios. */
+export const SUSTAINED_CLIENTS = 10;
 
 export const SELECT_ONE = 'SELECT * FROM bench_rows WHERE id = ?';
 const SELECT_ALL = 'SELECT * FROM bench_rows';
 const INSERT = 'INSERT INTO bench_rows (id, name, score, created_at) VALUES (?, ?, ?, ?)';
 const DELETE_INSERTED = `DELETE FROM bench_rows WHERE id >= ${INSERT_FIRST_ID}`;
 const DELETE_ONE = 'DELETE FROM bench_rows WHERE id = ?';
+const DELETE_SUSTAINED = `DELETE FROM bench_rows WHERE id >= ${SUSTAINED_FIRST_ID}`;
 
 /** Every reported figure, in the table's order, with what it is. */
 export const SCENARIO_INFO = {
@@ -48,6 +54,9 @@ export const SCENARIO_INFO = {
   'gateway.batch1.unkeyed':
     "the same INSERT alone in an unkeyed db.batch (attribution: D1's batch(), which a keyed write uses)",
   'gateway.client-cpu': 'typed client db.query answered by a recorded reply: the client alone',
+  'cpu.typed': "this process's CPU per typed db.query over the default transport (ms of CPU)",
+  'cpu.transport':
+    "this process's CPU per the same request's bytes sent by hand over the same transport (ms of CPU)",
   'gateway.query.quiet': 'the same gateway without the per-call log line and the token check (attribution)',
   'env.DB.first': 'createGatewayEnv().DB.prepare(sql).bind(id).first()',
   'concurrent10.original': '10 concurrent reads, original, 10 new connections',
@@ -56,6 +65,14 @@ export const SCENARIO_INFO = {
   'insert1000.batch': '1,000 INSERTs in one db.batch through the gateway',
   'rows10k.original': 'SELECT * (10,000 rows), original, new connection',
   'rows10k.gateway': 'SELECT * (10,000 rows), typed client db.query',
+  'sustained.original.run': 'INSERTs back to back for --sustain-ms, 1 client, original (ms per write)',
+  'sustained.gateway.run': 'the same with the typed client, keyed db.run (ms per write)',
+  'sustained10.original.run': 'the same, 10 clients at once, original (ms of wall time per write)',
+  'sustained10.gateway.run': 'the same, 10 clients at once, typed client, keyed (ms per write)',
+  'sustained.original.query': 'single-row reads back to back, 1 client, original (ms per read)',
+  'sustained.gateway.query': 'the same with the typed client (ms per read)',
+  'sustained10.original.query': 'the same, 10 clients at once, original (ms of wall time per read)',
+  'sustained10.gateway.query': 'the same, 10 clients at once, typed client (ms per read)',
 } as const;
 
 export type ScenarioName = keyof typeof SCENARIO_INFO;
@@ -63,8 +80,11 @@ export type Durations = Partial<Record<ScenarioName, number>>;
 
 export interface Scenario {
   name: ScenarioName;
-  /** Fewer rounds (`--insert-rounds`): it takes seconds. */
-  heavy: boolean;
+  /**
+   * Runs in fewer rounds, as it takes seconds: the 1,000 inserts (`--insert-rounds`) or a sustained
+   * load (`--sustained-rounds`); other scenarios run every round.
+   */
+  heavy?: 'insert' | 'sustained';
   /** Runs once; `id` is the round's row (1..SEED_ROWS). */
   measure(id: number): Promise<Durations>;
 }
@@ -89,6 +109,12 @@ export interface BenchContext {
   floorRuns: number;
   /** Statements per db.batch call for the 1,000 inserts (1,000 unless a limit refused that). */
   insertBatchSize: number;
+  /** How long each sustained scenario keeps its clients calling, ms. */
+  sustainMs: number;
+  /** The typed client's first db.query as sent (url, headers, body), for `cpu.transport`. */
+  recordedRequest: { url: string; init: RequestInit };
+  /** The transport the typed client uses (its default `fetch`). */
+  transport: typeof globalThis.fetch;
 }
 
 function check(condition: boolean, message: string): asserts condition {
@@ -100,6 +126,50 @@ async function timed<T>(run: () => Promise<T>): Promise<[number, T]> {
   const value = await run();
   return [performance.now() - start, value];
 }
+
+/**
+ * Answers once the Worker has no after-answer work left (GET /settled, bench/worker/index.ts): each
+ * scenario starts with none of what the calls before it left running.
+ */
+export async function settle(url: URL): Promise<void> {
+  const status = await getKeepAlive(new URL('/settled', url));
+  check(status === 204, `GET /settled answered ${status}`);
+}
+
+/**
+ * Calls `call` back to back from `clients` loops (closed loop: each starts its next call when its
+ * last one is answered) until `durationMs` have passed; the wall time per completed call, ms.
+ */
+async function sustained(
+  clients: number,
+  durationMs: number,
+  call: (n: number) => Promise<void>,
+): Promise<{ msPerCall: number; calls: number }> {
+  let calls = 0;
+  let next = 0;
+  const start = performance.now();
+  const end = start + durationMs;
+  await Promise.all(
+    Array.from({ length: clients }, async () => {
+      while (performance.now() < end) {
+        await call(next++);
+        calls++;
+      }
+    }),
+  );
+  return { msPerCall: (performance.now() - start) / calls, calls };
+}
+
+/** CPU time of this process spent in `run`, ms (user and system). */
+async function cpuMs(run: () => Promise<void>): Promise<number> {
+  const before = process.cpuUsage();
+  await run();
+  const used = process.cpuUsage(before);
+  return (used.user + used.system) / 1000;
+}
+
+/** Calls per round of the CPU pair: enough to be well above cpuUsage's resolution. */
+const CPU_CALLS = 20;
 
 function insertStatements(): { sql: string; params: (number | string)[] }[] {
   return Array.from({ length: INSERT_ROWS }, (_, i) => ({
@@ -161,14 +231,19 @@ export async function findInsertBatchSize(client: GatewayClient, url: URL): Prom
 
 export function scenarios(ctx: BenchContext): Scenario[] {
   const { url, client, env, cannedClient, quietClient, outboundClient, entrypointClient, fetchClient } = ctx;
+  const { sustainMs, transport, recordedRequest } = ctx;
   const original = (path: 'query' | 'run', sql: string, params: (number | string)[]) =>
     postNewConnection<OriginalQueryAnswer & OriginalRunAnswer>(new URL(`/internal/db/${path}`, url), {
       sql,
       params,
     });
-  const one = (name: ScenarioName, measure: (id: number) => Promise<number>, heavy = false): Scenario => ({
+  const one = (
+    name: ScenarioName,
+    measure: (id: number) => Promise<number>,
+    heavy?: Scenario['heavy'],
+  ): Scenario => ({
     name,
-    heavy,
+    ...(heavy ? { heavy } : {}),
     measure: async (id) => ({ [name]: await measure(id) }),
   });
   const ids = (id: number) =>
@@ -187,7 +262,95 @@ export function scenarios(ctx: BenchContext): Scenario[] {
       return ms;
     };
 
+  /** A sustained write scenario: each acknowledged INSERT must be exactly one row, counted after. */
+  const sustainedWrites =
+    (name: ScenarioName, clients: number, insert: (params: (number | string)[]) => Promise<number>) =>
+    async (id: number) => {
+      const { msPerCall, calls } = await sustained(clients, sustainMs, async (n) => {
+        const changes = await insert([
+          SUSTAINED_FIRST_ID + n,
+          `sustained-${id}`,
+          n / 4,
+          '2026-11-23 12:00:00',
+        ]);
+        check(changes === 1, `${name} changed ${changes} rows`);
+      });
+      const removed = await postKeepAlive<OriginalRunAnswer>(new URL('/internal/db/run', url), {
+        sql: DELETE_SUSTAINED,
+        params: [],
+      });
+      check(
+        removed.meta.changes === calls,
+        `${name}: ${calls} writes answered, ${removed.meta.changes} rows`,
+      );
+      return msPerCall;
+    };
+  /** A sustained read scenario: each read must return its row. */
+  const sustainedReads =
+    (name: ScenarioName, clients: number, read: (id: number) => Promise<unknown>) => async (id: number) => {
+      const { msPerCall } = await sustained(clients, sustainMs, async (n) => {
+        const rowId = ((id + n - 1) % SEED_ROWS) + 1;
+        check((await read(rowId)) === rowId, `${name} returned another row`);
+      });
+      return msPerCall;
+    };
+  const originalRun = async (params: (number | string)[]) =>
+    (await original('run', INSERT, params)).meta.changes;
+  const gatewayRun = async (params: (number | string)[]) =>
+    (await client.db.run.mutate({ sql: INSERT, params })).meta.changes;
+  const originalRead = async (id: number) => (await original('query', SELECT_ONE, [id])).results[0]?.id;
+  const gatewayRead = async (id: number) =>
+    (await client.db.query.query({ sql: SELECT_ONE, params: [id] })).results[0]?.id;
+  const sustainedScenario = (name: ScenarioName, measure: (id: number) => Promise<number>): Scenario => ({
+    ...one(name, measure),
+    heavy: 'sustained',
+  });
+
   return [
+    sustainedScenario('sustained.original.run', sustainedWrites('sustained.original.run', 1, originalRun)),
+    sustainedScenario('sustained.gateway.run', sustainedWrites('sustained.gateway.run', 1, gatewayRun)),
+    sustainedScenario(
+      'sustained10.original.run',
+      sustainedWrites('sustained10.original.run', SUSTAINED_CLIENTS, originalRun),
+    ),
+    sustainedScenario(
+      'sustained10.gateway.run',
+      sustainedWrites('sustained10.gateway.run', SUSTAINED_CLIENTS, gatewayRun),
+    ),
+    sustainedScenario(
+      'sustained.original.query',
+      sustainedReads('sustained.original.query', 1, originalRead),
+    ),
+    sustainedScenario('sustained.gateway.query', sustainedReads('sustained.gateway.query', 1, gatewayRead)),
+    sustainedScenario(
+      'sustained10.original.query',
+      sustainedReads('sustained10.original.query', SUSTAINED_CLIENTS, originalRead),
+    ),
+    sustainedScenario(
+      'sustained10.gateway.query',
+      sustainedReads('sustained10.gateway.query', SUSTAINED_CLIENTS, gatewayRead),
+    ),
+    {
+      // The client's CPU against the transport's own, in the same process and round: the typed call,
+      // then the bytes it sends sent by hand over the same transport and the answer parsed, in turn.
+      name: 'cpu.typed',
+      async measure(id) {
+        let typed = 0;
+        let bytes = 0;
+        for (let i = 0; i < CPU_CALLS; i++) {
+          typed += await cpuMs(async () => {
+            const answer = await client.db.query.query({ sql: SELECT_ONE, params: [id] });
+            check(answer.results[0]?.id === id, 'cpu.typed returned another row');
+          });
+          bytes += await cpuMs(async () => {
+            const response = await transport(recordedRequest.url, recordedRequest.init);
+            check(response.status === 200, `cpu.transport answered ${response.status}`);
+            JSON.parse(await response.text());
+          });
+        }
+        return { 'cpu.typed': typed / CPU_CALLS, 'cpu.transport': bytes / CPU_CALLS };
+      },
+    },
     one('empty', async () => {
       const [ms, status] = await timed(() => getKeepAlive(new URL('/empty', url)));
       check(status === 204, `GET /empty answered ${status}`);
@@ -195,7 +358,6 @@ export function scenarios(ctx: BenchContext): Scenario[] {
     }),
     {
       name: 'floor',
-      heavy: false,
       async measure(id) {
         const body = { sql: SELECT_ONE, params: [id], n: ctx.floorRuns };
         const { ms, totalMs } = await postKeepAlive<{ ms: number[]; totalMs: number }>(
@@ -313,7 +475,7 @@ export function scenarios(ctx: BenchContext): Scenario[] {
         await deleteInserted(url);
         return ms;
       },
-      true,
+      'insert',
     ),
     one(
       'insert1000.batch',
@@ -322,7 +484,7 @@ export function scenarios(ctx: BenchContext): Scenario[] {
         await deleteInserted(url);
         return ms;
       },
-      true,
+      'insert',
     ),
     one('rows10k.original', async () => {
       const [ms, answer] = await timed(() => original('query', SELECT_ALL, []));

@@ -17,6 +17,9 @@ function reportFailure(error: unknown): void {
   console.error(JSON.stringify({ event: 'gateway.after_failed', error: String(error) }));
 }
 
+/** After-answer work started in this isolate and not finished yet. */
+const unfinished = new Set<Promise<void>>();
+
 /**
  * An `After` over a `waitUntil` (the request's `ctx.waitUntil`, or `waitUntil` from
  * `cloudflare:workers` where no context is at hand).
@@ -26,6 +29,21 @@ function reportFailure(error: unknown): void {
  * after(() => console.log('the caller already has its answer'));
  */
 export function afterAnswer(waitUntil: (promise: Promise<unknown>) => void): After {
-  return (task, { delayMs = AFTER_ANSWER_DELAY_MS } = {}) =>
-    waitUntil(new Promise<void>((resolve) => setTimeout(resolve, delayMs)).then(task).catch(reportFailure));
+  return (task, { delayMs = AFTER_ANSWER_DELAY_MS } = {}) => {
+    const done = new Promise<void>((resolve) => setTimeout(resolve, delayMs))
+      .then(task)
+      .then(() => undefined, reportFailure);
+    unfinished.add(done);
+    void done.then(() => unfinished.delete(done));
+    waitUntil(done);
+  };
+}
+
+/**
+ * Resolves once this isolate has no after-answer work left, including work that work started
+ * (a record flush that a write's answer scheduled). For benchmarks and tests that must start a call
+ * only when the previous one's after-answer work is over, known rather than waited out with a sleep.
+ */
+export async function afterWorkSettled(): Promise<void> {
+  while (unfinished.size > 0) await Promise.all(unfinished);
 }

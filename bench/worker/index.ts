@@ -3,6 +3,8 @@
  * - `/internal/db/query`, `/internal/db/run`: the original design's public JSON proxy, re-created as
  *   it was, so that the typed gateway is compared with what it replaces and not with a straw man;
  * - `GET /empty`: an empty round trip, the transport's own cost;
+ * - `GET /settled`: answers once the gateway's after-answer work in this isolate is over (log lines,
+ *   fair-share counts, result records), so that an isolated call starts with none of it running;
  * - `POST /floor`: the same query timed inside the Worker, D1's own cost;
  * - `/__gateway/trpc`: the real gateway, through the local session's token route (worker/local-session.ts);
  * - `/trpc`: the real gateway, through the handler the container's outbound interception mounts
@@ -13,6 +15,7 @@
  */
 
 import { DEFAULT_GATEWAY_URL } from '../../shared/transport.ts';
+import { afterWorkSettled } from '../../worker/after.ts';
 import type { WorkerEnv } from '../../worker/env.ts';
 import { handleGatewayRequest } from '../../worker/gateway.ts';
 import { isDevGatewayPath, serveDevGateway } from '../../worker/local-session.ts';
@@ -112,6 +115,10 @@ export default {
     }
     if (pathname.startsWith(BENCH_API_PREFIX)) return serveBenchApi(request, env);
     if (request.method === 'GET' && pathname === '/empty') return new Response(null, { status: 204 });
+    if (request.method === 'GET' && pathname === '/settled') {
+      await afterWorkSettled();
+      return new Response(null, { status: 204 });
+    }
     if (request.method === 'POST') {
       if (pathname === '/internal/db/query') return originalQuery(request, env);
       if (pathname === '/internal/db/run') return originalRun(request, env);

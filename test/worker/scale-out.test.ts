@@ -350,9 +350,13 @@ describe('fair share', () => {
     const busy = callerClient({ transport: 'outbound', id: unique('busy') }, limited);
     const other = callerClient({ transport: 'outbound', id: unique('other') }, limited);
     const outcomes: string[] = [];
-    // One after another. Eleven: even if a minute's window turns over during the loop, two windows
-    // let at most ten through.
-    for (let i = 0; i < 11; i++) outcomes.push(await outcome(busy.client.gateway.info.query()));
+    // One after another, each once the one before it is counted (counts go to the binding together,
+    // COUNT_INTERVAL_MS after a call). Eleven: even if a minute's window turns over during the loop,
+    // two windows let at most ten through.
+    for (let i = 0; i < 11; i++) {
+      outcomes.push(await outcome(busy.client.gateway.info.query()));
+      await settled();
+    }
     expect(outcomes.slice(0, 5)).toEqual(['OK', 'OK', 'OK', 'OK', 'OK']);
     expect(outcomes).toContain('RATE_LIMITED');
     expect(outcomes.filter((o) => o !== 'OK' && o !== 'RATE_LIMITED')).toEqual([]);
@@ -360,6 +364,57 @@ describe('fair share', () => {
     expect(refusal?.status).toBe(429);
     expect(refusal?.headers.get('retry-after')).toBe('1');
     expect(await outcome(other.client.gateway.info.query())).toBe('OK');
+  });
+
+  it('counts the calls of one interval together: one limit() per caller, with the calls as its delta', async () => {
+    // A limiter that records what it is asked (the real binding's counts are the test above's).
+    const asked: { key: string; delta?: number }[] = [];
+    const recording: RateLimit = {
+      limit: async (options) => {
+        asked.push(options);
+        return { success: true };
+      },
+    };
+    const limited = { ...env, CALLER_RATE_LIMIT: recording };
+    const [first, second] = [unique('counted'), unique('counted')];
+    const a = callerClient({ transport: 'outbound', id: first }, limited);
+    const b = callerClient({ transport: 'outbound', id: second }, limited);
+    // Seven calls of one caller and two of another, within one interval (a few ms here).
+    const calls = [
+      ...Array.from({ length: 4 }, () => outcome(a.client.gateway.info.query())),
+      outcome(b.client.gateway.info.query()),
+    ];
+    expect(await Promise.all(calls)).toEqual(['OK', 'OK', 'OK', 'OK', 'OK']);
+    for (let i = 0; i < 3; i++) expect(await outcome(a.client.gateway.info.query())).toBe('OK');
+    expect(await outcome(b.client.gateway.info.query())).toBe('OK');
+    expect(asked).toEqual([]); // nothing asked on a call's path
+    await settled();
+    expect(asked.sort((x, y) => x.key.localeCompare(y.key))).toEqual(
+      [
+        { key: `outbound:${first}`, delta: 7 },
+        { key: `outbound:${second}`, delta: 2 },
+      ].sort((x, y) => x.key.localeCompare(y.key)),
+    );
+  });
+
+  it("counts each call on its own where the binding refuses delta (miniflare's older local binding)", async () => {
+    const asked: { key: string; delta?: number }[] = [];
+    const withoutDelta: RateLimit = {
+      limit: async (options) => {
+        if ('delta' in options) throw new Error('bad rate limit options: [delta]');
+        asked.push(options);
+        return { success: asked.length < 3 };
+      },
+    };
+    const limited = { ...env, CALLER_RATE_LIMIT: withoutDelta };
+    const caller = unique('undelta');
+    const { client } = callerClient({ transport: 'outbound', id: caller }, limited);
+    const burst = await Promise.all(Array.from({ length: 4 }, () => outcome(client.gateway.info.query())));
+    expect(burst).toEqual(['OK', 'OK', 'OK', 'OK']);
+    await settled();
+    expect(asked).toEqual(Array.from({ length: 4 }, () => ({ key: `outbound:${caller}` })));
+    // The binding said no (its third answer on): the caller's next call is refused.
+    expect(await outcome(client.gateway.info.query())).toBe('RATE_LIMITED');
   });
 
   it('limits stream calls too: a second streamed put is refused while the first one holds its slot', async () => {
