@@ -29,7 +29,7 @@ const worker = await unstable_startWorker({
     server: { hostname: '127.0.0.1', port: 0 },
     inspector: false,
     persist,
-    // The gateway's one log line per call would otherwise print thousands of lines.
+    // The gateway's call log would otherwise print thousands of lines.
     logLevel: 'warn',
   },
 });

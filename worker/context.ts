@@ -24,7 +24,7 @@ export interface GatewayContext {
   requestId: string;
   /** Who may make which call. */
   policy: Policy;
-  /** Takes the one structured log line per call (called after the answer, through `after`). */
+  /** Takes the gateway's `gateway.calls` log lines (written after the answer, through `after`). */
   log: (line: string) => void;
   /** Runs work the answer does not need after the answer (log lines, idempotency records). */
   after: After;

@@ -20,7 +20,7 @@ export interface GatewayOptions {
   endpoint?: string;
   /** Who may make which call; every call by default (see policy.ts). */
   policy?: Policy;
-  /** Where the one structured line per call goes; `console.log` (Workers Logs) by default. */
+  /** Where the `gateway.calls` log lines go (call-log.ts); `console.info` (Workers Logs) by default. */
   log?: (line: string) => void;
   /**
    * Keeps the Worker alive for what runs after the answer (the log lines, idempotency records): the
@@ -58,7 +58,7 @@ export async function handleGatewayRequest(
   {
     endpoint = GATEWAY_PATH,
     policy = allowAll,
-    log = console.log,
+    log = console.info,
     waitUntil: keepAlive = waitUntil,
     refusal: transportRefusal,
   }: GatewayOptions = {},

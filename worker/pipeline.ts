@@ -1,8 +1,9 @@
 /**
  * One call's way through the gateway, whichever kind of call it is (a tRPC procedure, trpc.ts, or a
  * stream call, streams.ts): the policy, the caller's fair share, the call itself; whatever it fails
- * with leaves as a `GatewayError`; an internal failure is logged once, with its cause; and one log
- * line per call, with no input in it. Then one error envelope for both kinds of answer.
+ * with leaves as a `GatewayError`; an internal failure is logged once, with its cause; and one
+ * record per call in the log (call-log.ts), with no input in it. Then one error envelope for both
+ * kinds of answer.
  */
 import { TRPCError } from '@trpc/server';
 import { z } from 'zod';

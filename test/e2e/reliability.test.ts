@@ -122,7 +122,7 @@ describe('faults', () => {
     await vi.waitFor(() =>
       expect(
         workerLines.some(
-          (line) => line.includes('"requestId":"e2e-request-1"') && line.includes('gateway.call'),
+          (line) => line.includes('"requestId":"e2e-request-1"') && line.includes('"gateway.calls"'),
         ),
       ).toBe(true),
     );

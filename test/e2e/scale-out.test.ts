@@ -102,7 +102,7 @@ beforeAll(async () => {
       },
     },
     workerLog: (level, message) => {
-      if (message.includes('"gateway.call"')) calls.push(JSON.parse(message));
+      if (message.includes('"gateway.calls"')) calls.push(...JSON.parse(message).calls);
       else if (message.includes('"container_unreachable"')) unreachable.push(JSON.parse(message).instance);
       else if (level === 'error') console.error(message);
     },

@@ -10,8 +10,19 @@ import { handleGatewayRequest } from '../../worker/gateway.ts';
 export const GATEWAY_URL = 'http://gateway.internal/trpc';
 const caller: Caller = { transport: 'test', id: 'vitest' };
 
-/** The gateway's log lines of this test file, newest last (tests read them instead of the console). */
+/**
+ * The calls the gateway logged in this test file, newest last, taken from its `gateway.calls` lines
+ * (tests read them instead of the console); `logLineCount` counts the lines themselves.
+ */
 export const logLines: Record<string, unknown>[] = [];
+export const logLineCount = { lines: 0 };
+
+function takeLine(line: string): void {
+  const parsed = JSON.parse(line) as { event?: string; calls?: Record<string, unknown>[] };
+  logLineCount.lines++;
+  if (parsed.event === 'gateway.calls') logLines.push(...(parsed.calls ?? []));
+  else logLines.push(parsed);
+}
 
 const pending = new Set<Promise<unknown>>();
 
@@ -29,7 +40,7 @@ export async function settled(): Promise<void> {
 /** Sends a request through the gateway's real HTTP handler, as a transport would. */
 export function gatewayFetch(input: RequestInfo | URL, init?: RequestInit): Promise<Response> {
   return handleGatewayRequest(new Request(input, init), env, caller, {
-    log: (line) => logLines.push(JSON.parse(line) as Record<string, unknown>),
+    log: takeLine,
     waitUntil,
   });
 }

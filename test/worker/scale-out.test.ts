@@ -107,7 +107,7 @@ describe('each container instance is a caller of its own', () => {
 
   it("gives each instance's container id to the gateway as its caller, in its answers and log lines", async () => {
     const lines: string[] = [];
-    vi.spyOn(console, 'log').mockImplementation((line: string) => void lines.push(line));
+    vi.spyOn(console, 'info').mockImplementation((line: string) => void lines.push(line));
     const [a, b] = [unique('container-a'), unique('container-b')];
     expect((await instanceClient(a, env).gateway.info.query()).caller).toEqual({
       transport: 'outbound',
@@ -119,13 +119,13 @@ describe('each container instance is a caller of its own', () => {
     });
     // The outbound handler writes its log lines after the answer (waitUntil of cloudflare:workers).
     await vi.waitFor(() => {
-      const callers = lines.map((line) => (JSON.parse(line) as { caller?: string }).caller);
-      expect(callers.sort()).toEqual([a, b].sort());
+      const calls = lines.flatMap((line) => (JSON.parse(line) as { calls: { caller: string }[] }).calls);
+      expect(calls.map((call) => call.caller).sort()).toEqual([a, b].sort());
     });
   });
 
   it("keeps each instance's KV and R2 writes under its own prefix when CONFINE_KEYS_TO_CALLER is set", async () => {
-    vi.spyOn(console, 'log').mockImplementation(() => {});
+    vi.spyOn(console, 'info').mockImplementation(() => {});
     const confined = { ...env, CONFINE_KEYS_TO_CALLER: true };
     const [a, b] = [unique('container-a'), unique('container-b')];
     const [clientA, clientB] = [instanceClient(a, confined), instanceClient(b, confined)];
@@ -164,7 +164,7 @@ describe('each container instance is a caller of its own', () => {
           return serveDevGateway(request, devEnv, { waitUntil });
         }) as typeof fetch,
       });
-    vi.spyOn(console, 'log').mockImplementation(() => {});
+    vi.spyOn(console, 'info').mockImplementation(() => {});
     expect((await client('instance-2').gateway.info.query()).caller).toEqual({
       transport: 'dev',
       id: 'instance-2',
@@ -302,7 +302,9 @@ describe('fair share', () => {
     expect(refusal?.data).toMatchObject({ gatewayCode: 'RATE_LIMITED', retryable: true, httpStatus: 429 });
     // Each refusal has its log line, with the caller and the code (written after the answer).
     await settled();
-    const logged = log.map((line) => JSON.parse(line) as { caller: string; code: string });
+    const logged = log.flatMap(
+      (line) => (JSON.parse(line) as { calls: { caller: string; code: string }[] }).calls,
+    );
     expect(logged.filter((line) => line.code === 'RATE_LIMITED')).toHaveLength(3);
     expect(new Set(logged.map((line) => line.caller))).toEqual(new Set([busy.id]));
     expect(callsInFlight(busy)).toEqual(idle);
