@@ -204,13 +204,20 @@ function recordStatements(database: Database, pending: readonly Pending[]): D1Pr
   return statements;
 }
 
+/** Databases (by binding) whose waiting records have a flush scheduled in this isolate. */
+const flushing = new Set<string>();
+
 /**
  * Writes the database's waiting records `RECORD_WAIT_MS` from now, unless a keyed write has carried
- * them by then. A failed flush leaves them waiting for the next write (D1 is failing: no retry loop).
+ * them by then: one flush scheduled per database at a time, however many writes wait on it. A failed
+ * flush leaves them waiting for the next write (D1 is failing: no retry loop).
  */
 function flushLater(after: After, database: Database, binding: string): void {
+  if (flushing.has(binding)) return;
+  flushing.add(binding);
   after(
     async () => {
+      flushing.delete(binding);
       const pending = take(binding);
       if (pending.length === 0) return; // a write carried them
       try {
