@@ -77,8 +77,9 @@ export async function handleGatewayRequest(
     (settings instanceof GatewayError ? settings : undefined) ??
     (wrongMethod ? new GatewayError('METHOD_NOT_ALLOWED', 'the gateway answers POST only') : undefined);
   const finish = (response: Response): Response => {
-    // A HEAD answer has no body (its headers say what a POST would have answered).
-    const answered = new Response(request.method === 'HEAD' ? null : response.body, response);
+    // The answer is made here (tRPC's, or a stream call's), so its headers can be set in place; a
+    // HEAD answer alone is made anew, without a body (its headers say what a POST would answer).
+    const answered = request.method === 'HEAD' ? new Response(null, response) : response;
     answered.headers.set(REQUEST_ID_HEADER, requestId);
     if (refused?.gatewayCode === 'METHOD_NOT_ALLOWED') answered.headers.set('allow', 'POST');
     return answered;
