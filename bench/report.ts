@@ -136,6 +136,7 @@ export function summarize(
       m('sustained.original.run') / m('sustained.gateway.run'),
       '>=',
       0.95,
+      'ratio',
     ),
     target(
       'S10w',
@@ -143,6 +144,7 @@ export function summarize(
       m('sustained10.original.run') / m('sustained10.gateway.run'),
       '>=',
       0.95,
+      'ratio',
     ),
     target(
       'S1r',
@@ -150,6 +152,7 @@ export function summarize(
       m('sustained.original.query') / m('sustained.gateway.query'),
       '>=',
       0.95,
+      'ratio',
     ),
     target(
       'S10r',
@@ -157,6 +160,7 @@ export function summarize(
       m('sustained10.original.query') / m('sustained10.gateway.query'),
       '>=',
       0.95,
+      'ratio',
     ),
     target(
       'P3',
