@@ -301,35 +301,32 @@ export function scenarios(ctx: BenchContext): Scenario[] {
   const originalRead = async (id: number) => (await original('query', SELECT_ONE, [id])).results[0]?.id;
   const gatewayRead = async (id: number) =>
     (await client.db.query.query({ sql: SELECT_ONE, params: [id] })).results[0]?.id;
+  // Each system's writes and reads, by one client and by ten.
   const sustainedScenario = (name: ScenarioName, measure: (id: number) => Promise<number>): Scenario => ({
     ...one(name, measure),
     heavy: 'sustained',
   });
+  const sustainedScenarios = [
+    ...(
+      [
+        ['sustained.original.run', 1, originalRun],
+        ['sustained.gateway.run', 1, gatewayRun],
+        ['sustained10.original.run', SUSTAINED_CLIENTS, originalRun],
+        ['sustained10.gateway.run', SUSTAINED_CLIENTS, gatewayRun],
+      ] as const
+    ).map(([name, clients, run]) => sustainedScenario(name, sustainedWrites(name, clients, run))),
+    ...(
+      [
+        ['sustained.original.query', 1, originalRead],
+        ['sustained.gateway.query', 1, gatewayRead],
+        ['sustained10.original.query', SUSTAINED_CLIENTS, originalRead],
+        ['sustained10.gateway.query', SUSTAINED_CLIENTS, gatewayRead],
+      ] as const
+    ).map(([name, clients, read]) => sustainedScenario(name, sustainedReads(name, clients, read))),
+  ];
 
   return [
-    sustainedScenario('sustained.original.run', sustainedWrites('sustained.original.run', 1, originalRun)),
-    sustainedScenario('sustained.gateway.run', sustainedWrites('sustained.gateway.run', 1, gatewayRun)),
-    sustainedScenario(
-      'sustained10.original.run',
-      sustainedWrites('sustained10.original.run', SUSTAINED_CLIENTS, originalRun),
-    ),
-    sustainedScenario(
-      'sustained10.gateway.run',
-      sustainedWrites('sustained10.gateway.run', SUSTAINED_CLIENTS, gatewayRun),
-    ),
-    sustainedScenario(
-      'sustained.original.query',
-      sustainedReads('sustained.original.query', 1, originalRead),
-    ),
-    sustainedScenario('sustained.gateway.query', sustainedReads('sustained.gateway.query', 1, gatewayRead)),
-    sustainedScenario(
-      'sustained10.original.query',
-      sustainedReads('sustained10.original.query', SUSTAINED_CLIENTS, originalRead),
-    ),
-    sustainedScenario(
-      'sustained10.gateway.query',
-      sustainedReads('sustained10.gateway.query', SUSTAINED_CLIENTS, gatewayRead),
-    ),
+    ...sustainedScenarios,
     {
       // The client's CPU against the transport's own, in the same process and round: the typed call,
       // then the bytes it sends sent by hand over the same transport and the answer parsed, in turn.
