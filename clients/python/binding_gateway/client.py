@@ -19,6 +19,7 @@ import httpx
 from ._io import current_loop, on_loop_close, sleep, timeout
 from .contract import CONTRACT_VERSION, IDEMPOTENT_WRITES, KEYED, QUERIES, Procedures
 from .errors import GatewayConnectionError, GatewayError, GatewayInputError, GatewayTimeoutError
+from .streams import CountedBody
 from .wire import check_stream_length, decode, decode_frame, encode, encode_frame, error_of
 
 #: Where a Container reaches the gateway: a host the Worker intercepts (`outboundByHost`).
@@ -321,7 +322,9 @@ class GatewayClient(Procedures):
                     answer = response.json()
                 except ValueError:
                     answer = None
-                raise error_of(answer, response.status_code, url)
+                refused = error_of(answer, response.status_code, url)
+                # A body that came out wrong was ended as one the gateway refuses (CountedBody).
+                raise content.refusal(refused) if isinstance(content, CountedBody) else refused
             chunks = response.aiter_bytes()
             line, rest = await _first_line(chunks)
             return decode_frame(line), StreamAnswer(rest, chunks, response)

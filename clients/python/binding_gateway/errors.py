@@ -89,8 +89,8 @@ class GatewayLimitError(GatewayError):
 class GatewayInputError(GatewayError, TypeError):
     """An argument of the wrong kind (a ``TypeError`` too, as the binding throws): ``BAD_INPUT``."""
 
-    def __init__(self, message: str) -> None:
-        super().__init__("BAD_INPUT", message, retryable=False)
+    def __init__(self, message: str, *, http_status: int | None = None, path: str | None = None) -> None:
+        super().__init__("BAD_INPUT", message, retryable=False, http_status=http_status, path=path)
 
 
 def error_for(

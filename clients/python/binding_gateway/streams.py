@@ -8,7 +8,7 @@ from collections.abc import AsyncIterable, AsyncIterator
 from typing import IO, Any, Final, Protocol, TypeAlias
 
 from ._io import to_thread
-from .errors import GatewayInputError
+from .errors import GatewayError, GatewayInputError
 
 CHUNK_BYTES: Final = 1 << 20
 
@@ -43,17 +43,64 @@ async def _file_chunks(file: IO[bytes]) -> AsyncIterator[bytes]:
         yield chunk
 
 
-async def _counted(chunks: AsyncIterable[bytes], length: int) -> AsyncIterator[bytes]:
-    # The gateway stores exactly `length` bytes: a body that ends early or runs on fails here,
-    # with a message, rather than as a cut connection.
-    sent = 0
-    async for chunk in chunks:
-        sent += len(chunk)
-        if sent > length:
-            raise GatewayInputError(f"the body is longer than its length ({length} bytes)")
-        yield bytes(chunk)
-    if sent != length:
-        raise GatewayInputError(f"the body ended after {sent} of its {length} bytes")
+class CountedBody:
+    """Chunks sent as a stream call's body, declared ``length`` bytes long (``x-gateway-length``).
+
+    The gateway stores a body only when it is exactly the declared length, and refuses any other
+    (BAD_INPUT, nothing stored: docs/streams.md). So a body that turns out wrong is not cut off
+    mid-request, which tears the connection (the dev server's proxy logs it as an error, a proxy
+    in between may too, and the connection is lost to the pool): it ends cleanly, as a body the
+    gateway sees to be of the wrong length, and the gateway's refusal is the answer.
+
+    - Chunks that run short: the body ends there, short of the length.
+    - Chunks that run long: the body stops one byte past the length. Never at the length itself:
+      that would be a valid body, the first ``length`` bytes of a longer value, stored as if whole.
+    - Chunks that raise (a file that cannot be read, an iterator's own error): the body ends short
+      or, when exactly ``length`` bytes were sent, one byte long, for the same reason; the
+      exception is raised once the gateway has answered (``open_stream``).
+
+    Iterated once, by the request. ``sent`` is what the body held; ``failure`` what the chunks raised.
+    """
+
+    def __init__(self, chunks: AsyncIterable[bytes], length: int) -> None:
+        self._chunks = chunks
+        self.length = length
+        self.sent = 0
+        self.failure: Exception | None = None
+
+    @property
+    def wrong(self) -> bool:
+        """The body sent was not the declared length (so the gateway refused it)."""
+        return self.sent != self.length
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        try:
+            async for piece in self._chunks:
+                chunk = bytes(piece)
+                if self.sent + len(chunk) > self.length:
+                    chunk = chunk[: self.length + 1 - self.sent]
+                    self.sent += len(chunk)
+                    yield chunk
+                    return
+                self.sent += len(chunk)
+                if chunk:
+                    yield chunk
+        except Exception as error:  # not BaseException: a cancelled call stops at once
+            self.failure = error
+            if self.sent == self.length:
+                self.sent += 1
+                yield b"\0"
+
+    def refusal(self, error: GatewayError) -> Exception:
+        """What the call raises when the gateway refused this body with ``error``: the chunks' own
+        exception (the refusal as its cause); for a wrong length, the gateway's BAD_INPUT as a
+        ``GatewayInputError``, with its answer's fields; any other refusal as it is."""
+        if self.failure is not None:
+            self.failure.__cause__ = error
+            return self.failure
+        if self.wrong and error.gateway_code == "BAD_INPUT":
+            return GatewayInputError(error.message, http_status=error.http_status, path=error.path)
+        return error
 
 
 def upload_of(value: Any, length: int | None, method: str) -> tuple[bytes | AsyncIterable[bytes], int]:
@@ -68,13 +115,13 @@ def upload_of(value: Any, length: int | None, method: str) -> tuple[bytes | Asyn
         value = value.file
     if hasattr(value, "read") and hasattr(value, "seek"):
         size = _file_length(value) if length is None else length
-        return _counted(_file_chunks(value), size), size
+        return CountedBody(_file_chunks(value), size), size
     if hasattr(value, "__aiter__"):
         if length is None:
             raise GatewayInputError(
                 f"{method}: a stream needs its length (length=): R2 and KV store a stream only when they know it"
             )
-        return _counted(value, length), length
+        return CountedBody(value, length), length
     raise GatewayInputError(
         f"{method}: the value is str, bytes, a binary file, an UploadFile or chunks with length=, not {type(value).__name__}"
     )

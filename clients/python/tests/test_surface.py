@@ -12,6 +12,7 @@ import pytest
 from starlette.datastructures import UploadFile
 
 from binding_gateway import GatewayEnv, GatewayError, GatewayInputError, R2ObjectBody, R2UploadedPart
+from binding_gateway.streams import CountedBody
 
 MiB = 1024 * 1024
 
@@ -62,11 +63,83 @@ async def test_puts_an_async_iterator_with_its_length_streamed(env: GatewayEnv, 
     assert await env.KV.get(kv_key, "bytes") == data
 
 
-async def test_an_iterator_needs_its_true_length(env: GatewayEnv, unique: Callable[[str], str]) -> None:
+async def test_an_iterator_needs_its_length(env: GatewayEnv, unique: Callable[[str], str]) -> None:
     with pytest.raises(GatewayInputError, match="needs its length"):
         await env.BUCKET.put(unique("nolength"), chunks_of(b"abc"))
-    with pytest.raises(GatewayError):
-        await env.BUCKET.put(unique("short"), chunks_of(os.urandom(2 * MiB)), length=3 * MiB)
+
+
+#: (declared, given) lengths: short and long, up to 1 MiB (an R2 body the gateway reads whole before
+#: storing it) and over it (one R2 stores as it arrives; the long one crosses its length mid-chunk).
+WRONG_LENGTHS = [(5, 3), (5, 7), (MiB + 10, MiB), (MiB + 10, MiB + 64 * 1024)]
+
+
+async def put_chunks(env: GatewayEnv, binding: str, key: str, chunks: AsyncIterator[bytes], length: int) -> None:
+    if binding == "KV":
+        await env.KV.put(key, chunks, length=length)
+    else:
+        await env.BUCKET.put(key, chunks, length=length)
+
+
+async def stored(env: GatewayEnv, binding: str, key: str) -> bytes | None:
+    if binding == "KV":
+        return await env.KV.get(key, "bytes")
+    got = await env.BUCKET.get(key)
+    return None if got is None else await got.bytes()
+
+
+@pytest.mark.parametrize("binding", ["BUCKET", "KV"])
+@pytest.mark.parametrize(("declared", "given"), WRONG_LENGTHS)
+async def test_an_iterator_of_the_wrong_length_is_refused_and_stores_nothing(
+    env: GatewayEnv, unique: Callable[[str], str], binding: str, declared: int, given: int
+) -> None:
+    # The body ends cleanly as one of the wrong length, never cut off: the gateway refuses it
+    # (BAD_INPUT, 400) and the old value stays.
+    key, old = unique("wrong"), b"the old value"
+    await put_chunks(env, binding, key, chunks_of(old), len(old))
+    words = f"ended after {given} of the {declared} bytes" if given < declared else f"longer than the {declared} bytes"
+    with pytest.raises(GatewayInputError, match=words) as refused:
+        await put_chunks(env, binding, key, chunks_of(os.urandom(given)), declared)
+    assert refused.value.http_status == 400 and "nothing was stored" in refused.value.message
+    assert await stored(env, binding, key) == old
+
+
+@pytest.mark.parametrize("binding", ["BUCKET", "KV"])
+@pytest.mark.parametrize("before", [MiB, MiB + 10])
+async def test_an_iterator_that_raises_stores_nothing_and_its_error_is_raised(
+    env: GatewayEnv, unique: Callable[[str], str], binding: str, before: int
+) -> None:
+    async def failing() -> AsyncIterator[bytes]:
+        async for chunk in chunks_of(os.urandom(before)):
+            yield chunk
+        raise OSError("the disk went away")
+
+    key, old = unique("raises"), b"the old value"
+    await put_chunks(env, binding, key, chunks_of(old), len(old))
+    # Raised after all the bytes of its length too: that body is sent one byte long, not stored as whole.
+    with pytest.raises(OSError, match="the disk went away") as raised:
+        await put_chunks(env, binding, key, failing(), MiB + 10)
+    cause = raised.value.__cause__
+    assert isinstance(cause, GatewayError) and cause.gateway_code == "BAD_INPUT" and cause.http_status == 400
+    assert await stored(env, binding, key) == old
+
+
+async def test_a_wrong_body_ends_as_one_the_gateway_refuses() -> None:
+    async def sent(length: int, *chunks: bytes, fail: bool = False) -> bytes:
+        async def source() -> AsyncIterator[bytes]:
+            for chunk in chunks:
+                yield chunk
+            if fail:
+                raise ValueError("failed")
+
+        return b"".join([chunk async for chunk in CountedBody(source(), length)])
+
+    assert await sent(6, b"abc", b"def") == b"abcdef"
+    assert await sent(6, b"abc", b"") == b"abc"  # short: ends there
+    assert await sent(6, b"abc", b"defgh", b"ijk") == b"abcdefg"  # long: one byte past, never exactly 6
+    assert await sent(6, b"abcdef", b"", b"g") == b"abcdefg"
+    assert await sent(6, b"abc", fail=True) == b"abc"
+    assert await sent(6, b"abcdef", fail=True) == b"abcdef\0"  # all 6, then an error: not a valid body
+    assert await sent(0, fail=True) == b"\0"
 
 
 async def test_puts_an_uploaded_file_as_fastapi_gives_it(env: GatewayEnv, unique: Callable[[str], str]) -> None:

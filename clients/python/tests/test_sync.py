@@ -19,6 +19,7 @@ from binding_gateway.sync import (
     GatewayConfigError,
     GatewayEnv,
     GatewayError,
+    GatewayInputError,
     GatewayLimitError,
     GatewayTimeoutError,
     R2HTTPMetadata,
@@ -91,6 +92,56 @@ def test_r2_streams_a_file_up_and_chunks_down(sync_env: GatewayEnv, unique: Call
     upload = sync_env.BUCKET.create_multipart_upload(unique("parts"))
     part = upload.upload_part(1, iter([b"only ", b"part"]), length=9)
     assert upload.complete([part]).size == 9
+
+
+def chunks_of(data: bytes, size: int = 64 * 1024) -> Iterator[bytes]:
+    for start in range(0, len(data), size):
+        yield data[start : start + size]
+
+
+def put_chunks(sync_env: GatewayEnv, binding: str, key: str, chunks: Iterator[bytes], length: int) -> None:
+    if binding == "KV":
+        sync_env.KV.put(key, chunks, length=length)
+    else:
+        sync_env.BUCKET.put(key, chunks, length=length)
+
+
+def stored(sync_env: GatewayEnv, binding: str, key: str) -> bytes | None:
+    if binding == "KV":
+        return sync_env.KV.get(key, "bytes")
+    got = sync_env.BUCKET.get(key)
+    return None if got is None else got.bytes()
+
+
+@pytest.mark.parametrize("binding", ["BUCKET", "KV"])
+@pytest.mark.parametrize(("declared", "given"), [(5, 3), (5, 7), (MiB + 10, MiB), (MiB + 10, MiB + 64 * 1024)])
+def test_an_iterator_of_the_wrong_length_is_refused_and_stores_nothing(
+    sync_env: GatewayEnv, unique: Callable[[str], str], binding: str, declared: int, given: int
+) -> None:
+    key, old = unique("wrong"), b"the old value"
+    put_chunks(sync_env, binding, key, chunks_of(old), len(old))
+    words = f"ended after {given} of the {declared} bytes" if given < declared else f"longer than the {declared} bytes"
+    with pytest.raises(GatewayInputError, match=words) as refused:
+        put_chunks(sync_env, binding, key, chunks_of(os.urandom(given)), declared)
+    assert refused.value.http_status == 400 and "nothing was stored" in refused.value.message
+    assert stored(sync_env, binding, key) == old
+
+
+@pytest.mark.parametrize("binding", ["BUCKET", "KV"])
+def test_an_iterator_that_raises_stores_nothing_and_its_error_is_raised(
+    sync_env: GatewayEnv, unique: Callable[[str], str], binding: str
+) -> None:
+    def failing() -> Iterator[bytes]:
+        yield from chunks_of(os.urandom(MiB + 10))
+        raise OSError("the disk went away")
+
+    key, old = unique("raises"), b"the old value"
+    put_chunks(sync_env, binding, key, chunks_of(old), len(old))
+    with pytest.raises(OSError, match="the disk went away") as raised:
+        put_chunks(sync_env, binding, key, failing(), MiB + 10)
+    cause = raised.value.__cause__
+    assert isinstance(cause, GatewayError) and cause.gateway_code == "BAD_INPUT" and cause.http_status == 400
+    assert stored(sync_env, binding, key) == old
 
 
 def test_threads_share_one_env(sync_env: GatewayEnv) -> None:
