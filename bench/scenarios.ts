@@ -67,6 +67,8 @@ export const SCENARIO_INFO = {
   'rows10k.gateway': 'SELECT * (10,000 rows), typed client db.query',
   'sustained.original.run': 'INSERTs back to back for --sustain-ms, 1 client, original (ms per write)',
   'sustained.gateway.run': 'the same with the typed client, keyed db.run (ms per write)',
+  'sustained.gateway.run.unkeyed':
+    'the same without an idempotency key (attribution: the exactly-once record)',
   'sustained10.original.run': 'the same, 10 clients at once, original (ms of wall time per write)',
   'sustained10.gateway.run': 'the same, 10 clients at once, typed client, keyed (ms per write)',
   'sustained.original.query': 'single-row reads back to back, 1 client, original (ms per read)',
@@ -298,6 +300,8 @@ export function scenarios(ctx: BenchContext): Scenario[] {
     (await original('run', INSERT, params)).meta.changes;
   const gatewayRun = async (params: (number | string)[]) =>
     (await client.db.run.mutate({ sql: INSERT, params })).meta.changes;
+  const gatewayRunUnkeyed = async (params: (number | string)[]) =>
+    (await client.db.run.mutate({ sql: INSERT, params, idempotencyKey: undefined })).meta.changes;
   const originalRead = async (id: number) => (await original('query', SELECT_ONE, [id])).results[0]?.id;
   const gatewayRead = async (id: number) =>
     (await client.db.query.query({ sql: SELECT_ONE, params: [id] })).results[0]?.id;
@@ -311,6 +315,7 @@ export function scenarios(ctx: BenchContext): Scenario[] {
       [
         ['sustained.original.run', 1, originalRun],
         ['sustained.gateway.run', 1, gatewayRun],
+        ['sustained.gateway.run.unkeyed', 1, gatewayRunUnkeyed],
         ['sustained10.original.run', SUSTAINED_CLIENTS, originalRun],
         ['sustained10.gateway.run', SUSTAINED_CLIENTS, gatewayRun],
       ] as const
