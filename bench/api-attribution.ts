@@ -6,10 +6,9 @@
 import { createGatewayEnv, type GatewayEnv } from '../shared/env/index.ts';
 import { type Answer, expectJson, send } from './api-http.ts';
 import { benchApiPath } from './api-route.ts';
+import { ORIGINAL_USERS_SQL, USERS_SQL } from './api-sql.ts';
 import type { RunningSystem, SystemName } from './api-systems.ts';
 import { median } from './stats.ts';
-
-import { ORIGINAL_USERS_SQL, USERS_SQL } from './api-sql.ts';
 
 export { ORIGINAL_USERS_SQL, USERS_SQL };
 
