@@ -1,16 +1,16 @@
 /**
  * Where one `GET /api/users` spends its time (issue 25, items 4 and 5), one request at a time, every
- * probe once per round in a rotating order so that drift spreads over all of them; medians.
+ * probe once per round in a shuffled order, so that drift spreads over all of them and no probe
+ * always follows the same one; medians.
  */
 import { createGatewayEnv, type GatewayEnv } from '../shared/env/index.ts';
 import { type Answer, expectJson, send } from './api-http.ts';
 import { benchApiPath } from './api-route.ts';
+import { ORIGINAL_USERS_SQL, USERS_SQL } from './api-sql.ts';
 import type { RunningSystem, SystemName } from './api-systems.ts';
 import { median } from './stats.ts';
 
-export const USERS_SQL = 'SELECT id, email, name, created_at FROM users ORDER BY created_at DESC, id DESC';
-/** The original's own query (bench/original/app.py). */
-export const ORIGINAL_USERS_SQL = 'SELECT * FROM users ORDER BY created_at DESC';
+export { ORIGINAL_USERS_SQL, USERS_SQL };
 
 const FLOOR_RUNS = 5;
 
@@ -43,7 +43,8 @@ export const PROBE_INFO = {
   'node.empty.forwarded': 'the same through the Worker (production’s /api/* forward)',
   'node.users': 'GET /api/users on the Node container, direct: the container’s own time',
   'node.users.forwarded': 'the same through the Worker',
-  'env.DB.all': 'its one env.DB call (the same SELECT, .all()), from the bench process',
+  'node.env.DB': "its one env.DB call (the same SELECT, .all()), timed inside the container's process",
+  'env.DB.all': 'the same call from the bench process (another process, a client of its own)',
   'env.DB.client': 'the same call answered by a recorded reply: the client alone, no network',
   'd1.floor': "the same SELECT timed inside the Worker (mean of 5): D1's own time",
   'python.empty': 'GET /health on the FastAPI app on the Python client, direct',
@@ -102,6 +103,14 @@ function probes(ctx: AttributionContext): Record<ProbeName, () => Promise<number
     'node.empty.forwarded': () => ok(forwarded('node', '/health')),
     'node.users': () => users(direct('node', '/api/users')),
     'node.users.forwarded': () => users(forwarded('node', '/api/users')),
+    'node.env.DB': async () => {
+      const port = ctx.systems.node.probePort;
+      if (port === undefined) throw new Error('the Node container was started without its probe');
+      const answer = await send(new URL(`http://127.0.0.1:${port}/`));
+      const body = expectJson<{ ms: number; rows: number }>(answer, 200, 'the container probe');
+      if (body.rows !== ctx.seededUsers) throw new Error(`the container's env.DB: ${body.rows} users`);
+      return body.ms;
+    },
     'env.DB.all': async () => {
       const start = performance.now();
       const { results } = await ctx.env.DB.prepare(USERS_SQL).all();
@@ -132,16 +141,35 @@ function probes(ctx: AttributionContext): Record<ProbeName, () => Promise<number
   };
 }
 
-/** `rounds` rounds of every probe (after one unrecorded round); the median of each. */
+/** A fixed sequence of numbers in [0, 1) (mulberry32): the same shuffles on every run. */
+function sequence(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = Math.imul(state ^ (state >>> 15), 1 | state);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
+  };
+}
+
+/**
+ * `rounds` rounds of every probe (after one unrecorded round); the median of each. Each round in its
+ * own order (Fisher–Yates): with a rotating order every probe always followed the same probe, and
+ * one that followed a gateway call always paid the work the Worker leaves for after an answer (its
+ * log line, its limiter count: issue 25, item 2), while one that followed a Worker forward never did.
+ */
 export async function attribute(ctx: AttributionContext, rounds: number): Promise<ProbeMedians> {
   const all = Object.entries(probes(ctx)) as [ProbeName, () => Promise<number>][];
   for (const [, probe] of all) await probe();
   const samples = new Map<ProbeName, number[]>(all.map(([name]) => [name, []]));
+  const random = sequence(25);
   for (let round = 0; round < rounds; round++) {
-    const shift = round % all.length;
-    for (const [name, probe] of [...all.slice(shift), ...all.slice(0, shift)]) {
-      samples.get(name)?.push(await probe());
+    const order = [...all];
+    for (let i = order.length - 1; i > 0; i--) {
+      const j = Math.floor(random() * (i + 1));
+      [order[i], order[j]] = [order[j] as (typeof order)[number], order[i] as (typeof order)[number]];
     }
+    for (const [name, probe] of order) samples.get(name)?.push(await probe());
   }
   return Object.fromEntries(all.map(([name]) => [name, median(samples.get(name) ?? [])])) as ProbeMedians;
 }

@@ -34,6 +34,8 @@ export interface RunningSystem {
   port: number;
   /** What a POST that added a user answers: the seed's app leaves FastAPI's default 200. */
   createdStatus: number;
+  /** The Node container only: its in-process timing of its own env.DB call (api-container-probe.ts). */
+  probePort?: number;
   stop(): Promise<void>;
 }
 
@@ -49,7 +51,7 @@ async function freePort(): Promise<number> {
   return address.port;
 }
 
-function command(name: SystemName, port: number, workerUrl: URL, token: string) {
+function command(name: SystemName, port: number, workerUrl: URL, token: string, probePort: number) {
   if (name === 'original') {
     const found = findPython(ROOT, PYTHON_APP_MODULES);
     if (!found.ok) throw new Error(`the original system needs Python: ${found.reason}`);
@@ -61,10 +63,14 @@ function command(name: SystemName, port: number, workerUrl: URL, token: string) 
     };
   }
   const kind = containerCommand(name, ROOT, port);
+  // The Node container is started as the session starts it, with the bench's probe loaded beside it.
+  const probe = name === 'node' ? ['--import', path.join(BENCH_DIR, 'api-container-probe.ts')] : [];
   return {
     ...kind,
+    args: [...probe, ...kind.args],
     env: {
       ...kind.env,
+      ...(name === 'node' ? { BENCH_PROBE_PORT: String(probePort) } : {}),
       GATEWAY_URL: new URL(DEV_GATEWAY_PATH, workerUrl).href,
       GATEWAY_TOKEN: token,
       GATEWAY_DEV_CALLER: `bench-${name}`,
@@ -102,7 +108,8 @@ class ExitedEarly extends Error {
 
 async function startOnce(name: SystemName, workerUrl: URL, token: string): Promise<RunningSystem> {
   const port = await freePort();
-  const spec = command(name, port, workerUrl, token);
+  const probePort = await freePort();
+  const spec = command(name, port, workerUrl, token, probePort);
   const child = spawn(spec.command, spec.args, {
     cwd: spec.cwd,
     // A process group of its own, so that stopping it stops all it started.
@@ -137,7 +144,13 @@ async function startOnce(name: SystemName, workerUrl: URL, token: string): Promi
       const answer = await send(new URL(readyPath, `http://127.0.0.1:${port}`), { agent: false });
       // Its own answer, not another server's that took the port: the health route's or the users'.
       if (answer.status === 200 && /^\{"(ok|users)":/.test(answer.body) && child.exitCode === null) {
-        return { name, port, createdStatus: name === 'original' ? 200 : 201, stop };
+        return {
+          name,
+          port,
+          createdStatus: name === 'original' ? 200 : 201,
+          ...(name === 'node' ? { probePort } : {}),
+          stop,
+        };
       }
       last = `HTTP ${answer.status}`;
     } catch (error) {

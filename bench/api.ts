@@ -2,7 +2,7 @@
  * The users API end to end, beside the original system (issue 25, items 4 and 5):
  *
  *   PATH=$PWD/node_modules/.bin:$PATH WRANGLER_SEND_METRICS=false node bench/api.ts [--quick]
- *     [--requests 160] [--rounds 30] [--concurrency 1,8,32]
+ *     [--requests 160] [--rounds 60] [--concurrency 1,8,32]
  *
  * One bench Worker under wrangler dev, one D1, three container processes (api-systems.ts) behind its
  * `/__api/<port>/*` forward (production's own). For each concurrency, `GET /api/users` then
@@ -57,7 +57,7 @@ function readArgs() {
     .map((c) => positiveInt('concurrency', c.trim(), 1));
   return {
     requests: positiveInt('requests', values.requests, quick ? 48 : 160),
-    rounds: positiveInt('rounds', values.rounds, quick ? 5 : 30),
+    rounds: positiveInt('rounds', values.rounds, quick ? 5 : 60),
     concurrency,
   };
 }

@@ -1,9 +1,9 @@
 import { Hono } from 'hono';
-import { cors } from 'hono/cors';
 import type { GatewayEnv } from '../shared/env/index.ts';
 import { CONTAINER_API_MAX_BODY_BYTES } from '../shared/limits.ts';
 import { HEALTH_PATH, REQUEST_ID_HEADER } from '../shared/transport.ts';
 import { bodyLimit } from './body-limit.ts';
+import { anyOrigin } from './cors.ts';
 import { onError } from './errors.ts';
 import { type GatewayStatus, requireGateway } from './readiness.ts';
 import { requestId } from './request-id.ts';
@@ -18,7 +18,7 @@ export interface AppOptions {
 export function createApp(env: GatewayEnv, options: AppOptions = {}): Hono {
   const app = new Hono();
   // The original API allowed any origin, method and header; so does this one.
-  app.use('*', cors({ exposeHeaders: [REQUEST_ID_HEADER] }));
+  app.use('*', anyOrigin([REQUEST_ID_HEADER]));
   app.use('*', requestId);
   // A body is kept only up to the limit (by its length header, or by counting a chunked one); the
   // rest of a larger one is read and dropped, so that the client reads the 413.

@@ -10,6 +10,9 @@ import { drainBody, readUpTo } from '../shared/body.ts';
  */
 export function bodyLimit(maxBytes: number, refuse: (c: Context) => Response): MiddlewareHandler {
   return async (c, next) => {
+    // A GET or a HEAD has no body (a Request cannot carry one); asking @hono/node-server for
+    // `raw.body` would build a whole Request for nothing.
+    if (c.req.method === 'GET' || c.req.method === 'HEAD') return next();
     const body = c.req.raw.body;
     if (body === null) return next();
     const declared = Number(c.req.header('content-length') ?? Number.NaN);

@@ -6,7 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LocalSession, startLocalSession } from '../../scripts/local-session.ts';
 import { createGatewayClient } from '../../shared/client.ts';
 import { createGatewayEnv } from '../../shared/env/index.ts';
-import { DEV_GATEWAY_PATH } from '../../shared/transport.ts';
+import { CONTAINER_API_MAX_BODY_BYTES } from '../../shared/limits.ts';
+import { DEV_GATEWAY_PATH, REQUEST_ID_HEADER } from '../../shared/transport.ts';
 import { freePort } from './helpers.ts';
 import { usersApiBehaviour } from './users-api.ts';
 
@@ -39,6 +40,31 @@ afterAll(async () => {
 
 describe('/api/users through the Worker, the container and the gateway', () => {
   usersApiBehaviour(() => session.url);
+
+  it('allows any origin and exposes its request id on every answer: 200, 201, 400, 404, 413', async () => {
+    const origin = { origin: 'https://app.example' };
+    const post = (body: string) =>
+      fetch(api('/api/users'), {
+        method: 'POST',
+        headers: { ...origin, 'content-type': 'application/json' },
+        body,
+      });
+    const answers = [
+      await fetch(api('/api/users'), { headers: origin }),
+      await post(JSON.stringify({ email: `${randomUUID()}@example.com` })),
+      await post('{'),
+      await fetch(api('/api/nothing-here'), { headers: origin }),
+      await post(JSON.stringify({ email: 'a@example.com', name: 'x'.repeat(CONTAINER_API_MAX_BODY_BYTES) })),
+    ];
+    expect(answers.map((answer) => answer.status)).toEqual([200, 201, 400, 404, 413]);
+    for (const answer of answers) {
+      expect(answer.headers.get('access-control-allow-origin')).toBe('*');
+      expect(answer.headers.get('access-control-expose-headers')).toBe(REQUEST_ID_HEADER);
+      expect(answer.headers.get(REQUEST_ID_HEADER)).toMatch(/^[\w.:-]{1,128}$/);
+      expect(answer.headers.get('content-type')).toMatch(/^application\/json/);
+      await answer.arrayBuffer();
+    }
+  });
 });
 
 describe('no public path reaches the gateway', () => {
