@@ -131,6 +131,7 @@ async function bench(server: BenchServer, args: ReturnType<typeof readArgs>): Pr
     floorRuns: args.floorRuns,
     insertBatchSize: await findInsertBatchSize(client, server.url),
     sustainMs: args.sustainMs,
+    sessionCpuMs: server.sessionCpuMs,
     ...(await recordedRequest(gatewayUrl, server.token)),
   };
   const all = scenarios(ctx);

@@ -71,10 +71,16 @@ export const SCENARIO_INFO = {
     'the same without an idempotency key (attribution: the exactly-once record)',
   'sustained10.original.run': 'the same, 10 clients at once, original (ms of wall time per write)',
   'sustained10.gateway.run': 'the same, 10 clients at once, typed client, keyed (ms per write)',
+  'worker-cpu.original.run':
+    "CPU of the Worker's whole wrangler dev session per sustained.original.run write (ms; /proc, Linux)",
+  'worker-cpu.gateway.run': 'the same per sustained.gateway.run write (ms of CPU)',
+  'worker-cpu.gateway.run.unkeyed': 'the same per sustained.gateway.run.unkeyed write (ms of CPU)',
   'sustained.original.query': 'single-row reads back to back, 1 client, original (ms per read)',
   'sustained.gateway.query': 'the same with the typed client (ms per read)',
   'sustained10.original.query': 'the same, 10 clients at once, original (ms of wall time per read)',
   'sustained10.gateway.query': 'the same, 10 clients at once, typed client (ms per read)',
+  'worker-cpu.original.query': "CPU of the Worker's session per sustained.original.query read (ms)",
+  'worker-cpu.gateway.query': 'the same per sustained.gateway.query read (ms of CPU)',
 } as const;
 
 export type ScenarioName = keyof typeof SCENARIO_INFO;
@@ -117,7 +123,18 @@ export interface BenchContext {
   recordedRequest: { url: string; init: RequestInit };
   /** The transport the typed client uses (its default `fetch`). */
   transport: typeof globalThis.fetch;
+  /** CPU used so far by the Worker's wrangler dev session, ms (NaN where it cannot be read). */
+  sessionCpuMs: () => number;
 }
+
+/** The sustained scenarios whose Worker CPU per call is reported too (one client: no overlap). */
+const WORKER_CPU: Partial<Record<ScenarioName, ScenarioName>> = {
+  'sustained.original.run': 'worker-cpu.original.run',
+  'sustained.gateway.run': 'worker-cpu.gateway.run',
+  'sustained.gateway.run.unkeyed': 'worker-cpu.gateway.run.unkeyed',
+  'sustained.original.query': 'worker-cpu.original.query',
+  'sustained.gateway.query': 'worker-cpu.gateway.query',
+};
 
 function check(condition: boolean, message: string): asserts condition {
   if (!condition) throw new Error(`bench check failed: ${message}`);
@@ -233,7 +250,24 @@ export async function findInsertBatchSize(client: GatewayClient, url: URL): Prom
 
 export function scenarios(ctx: BenchContext): Scenario[] {
   const { url, client, env, cannedClient, quietClient, outboundClient, entrypointClient, fetchClient } = ctx;
-  const { sustainMs, transport, recordedRequest } = ctx;
+  const { sustainMs, transport, recordedRequest, sessionCpuMs } = ctx;
+  /**
+   * Runs a sustained scenario: the wall time per call, and for those in WORKER_CPU the Worker
+   * session's CPU per call, counted until its after-answer work is over too.
+   */
+  const sustainedRun = async (
+    name: ScenarioName,
+    clients: number,
+    call: (n: number) => Promise<void>,
+  ): Promise<{ durations: Durations; calls: number }> => {
+    const cpuBefore = sessionCpuMs();
+    const { msPerCall, calls } = await sustained(clients, sustainMs, call);
+    await settle(url);
+    const cpuName = WORKER_CPU[name];
+    const durations: Durations = { [name]: msPerCall };
+    if (cpuName) durations[cpuName] = (sessionCpuMs() - cpuBefore) / calls;
+    return { durations, calls };
+  };
   const original = (path: 'query' | 'run', sql: string, params: (number | string)[]) =>
     postNewConnection<OriginalQueryAnswer & OriginalRunAnswer>(new URL(`/internal/db/${path}`, url), {
       sql,
@@ -267,8 +301,8 @@ export function scenarios(ctx: BenchContext): Scenario[] {
   /** A sustained write scenario: each acknowledged INSERT must be exactly one row, counted after. */
   const sustainedWrites =
     (name: ScenarioName, clients: number, insert: (params: (number | string)[]) => Promise<number>) =>
-    async (id: number) => {
-      const { msPerCall, calls } = await sustained(clients, sustainMs, async (n) => {
+    async (id: number): Promise<Durations> => {
+      const { durations, calls } = await sustainedRun(name, clients, async (n) => {
         const changes = await insert([
           SUSTAINED_FIRST_ID + n,
           `sustained-${id}`,
@@ -285,16 +319,17 @@ export function scenarios(ctx: BenchContext): Scenario[] {
         removed.meta.changes === calls,
         `${name}: ${calls} writes answered, ${removed.meta.changes} rows`,
       );
-      return msPerCall;
+      return durations;
     };
   /** A sustained read scenario: each read must return its row. */
   const sustainedReads =
-    (name: ScenarioName, clients: number, read: (id: number) => Promise<unknown>) => async (id: number) => {
-      const { msPerCall } = await sustained(clients, sustainMs, async (n) => {
+    (name: ScenarioName, clients: number, read: (id: number) => Promise<unknown>) =>
+    async (id: number): Promise<Durations> => {
+      const { durations } = await sustainedRun(name, clients, async (n) => {
         const rowId = ((id + n - 1) % SEED_ROWS) + 1;
         check((await read(rowId)) === rowId, `${name} returned another row`);
       });
-      return msPerCall;
+      return durations;
     };
   const originalRun = async (params: (number | string)[]) =>
     (await original('run', INSERT, params)).meta.changes;
@@ -306,9 +341,10 @@ export function scenarios(ctx: BenchContext): Scenario[] {
   const gatewayRead = async (id: number) =>
     (await client.db.query.query({ sql: SELECT_ONE, params: [id] })).results[0]?.id;
   // Each system's writes and reads, by one client and by ten.
-  const sustainedScenario = (name: ScenarioName, measure: (id: number) => Promise<number>): Scenario => ({
-    ...one(name, measure),
+  const sustainedScenario = (name: ScenarioName, measure: (id: number) => Promise<Durations>): Scenario => ({
+    name,
     heavy: 'sustained',
+    measure,
   });
   const sustainedScenarios = [
     ...(

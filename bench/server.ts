@@ -5,7 +5,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
-import { rmSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -25,6 +25,11 @@ export interface BenchServer {
   token: string;
   /** Stops the Worker and removes the state directory; safe to call twice. */
   stop(): Promise<void>;
+  /**
+   * CPU time used so far by the Worker's whole session (the process running wrangler and every
+   * process under it: workerd, esbuild), ms; NaN where /proc cannot tell (not Linux).
+   */
+  sessionCpuMs(): number;
 }
 
 /** `wrangler d1 migrations apply DB --local` into `dir`; wrangler's output only if it fails. */
@@ -79,6 +84,52 @@ export async function devWorkerState(prefix: string): Promise<DevWorker> {
   return state;
 }
 
+/** A process's parent and CPU time (user + system, in clock ticks), from /proc/<pid>/stat. */
+function procStat(pid: number): { parent: number; ticks: number } | undefined {
+  try {
+    const text = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // After the command's closing parenthesis: state, ppid, … utime (14th field), stime (15th).
+    const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
+    return { parent: Number(fields[1]), ticks: Number(fields[11]) + Number(fields[12]) };
+  } catch {
+    return undefined;
+  }
+}
+
+/** Linux reports process CPU in clock ticks of 10 ms (USER_HZ 100 on every Linux build Node runs on). */
+const MS_PER_TICK = 10;
+
+/**
+ * CPU time used by a process and all its descendants still running, ms, from /proc (Linux); NaN
+ * elsewhere. Exited children's time is not counted: wrangler's processes live as long as the session.
+ */
+export function processTreeCpuMs(root: number): number {
+  let pids: number[];
+  try {
+    pids = readdirSync('/proc')
+      .filter((name) => /^\d+$/.test(name))
+      .map(Number);
+  } catch {
+    return Number.NaN;
+  }
+  const stats = new Map<number, { parent: number; ticks: number }>();
+  for (const pid of pids) {
+    const stat = procStat(pid);
+    if (stat) stats.set(pid, stat);
+  }
+  if (!stats.has(root)) return Number.NaN;
+  let ticks = 0;
+  for (const [pid, stat] of stats) {
+    for (let at: number | undefined = pid; at !== undefined && at > 1; at = stats.get(at)?.parent) {
+      if (at === root) {
+        ticks += stat.ticks;
+        break;
+      }
+    }
+  }
+  return ticks * MS_PER_TICK;
+}
+
 /** The bench Worker, started in a process of its own (worker-process.ts says why). */
 export async function startBenchServer(): Promise<BenchServer> {
   const state = await devWorkerState('binding-gateway-bench-');
@@ -113,7 +164,13 @@ export async function startBenchServer(): Promise<BenchServer> {
         throw new Error(`the bench Worker's process exited (${code}) before it listened`);
       }),
     ]);
-    return { url: new URL(url), token, stop };
+    const pid = worker.pid;
+    return {
+      url: new URL(url),
+      token,
+      stop,
+      sessionCpuMs: () => (pid === undefined ? Number.NaN : processTreeCpuMs(pid)),
+    };
   } catch (error) {
     await stop();
     throw error;
