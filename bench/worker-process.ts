@@ -8,6 +8,13 @@
 import { unstable_startWorker } from 'wrangler';
 import { BENCH_CONFIG } from './server.ts';
 
+// wrangler dev (4.164) runs a local observability collector by default: every invocation's trace,
+// spans and log lines go to a streaming tail worker that stores them, in the same workerd as the
+// Worker. That is a dev tool's cost on the Worker's thread, one the platform does not put there; it
+// doubled the CPU per call of both systems here (docs/performance.md). Off for every bench unless
+// set otherwise (X_LOCAL_OBSERVABILITY=true measures with it).
+process.env.X_LOCAL_OBSERVABILITY ??= 'false';
+
 const [persist, token] = process.argv.slice(2);
 if (!persist || !token) throw new Error('usage: node bench/worker-process.ts <state dir> <token>');
 
