@@ -20,12 +20,12 @@ export function anyOrigin(exposeHeaders: string[]): MiddlewareHandler {
   const exposed = exposeHeaders.join(',');
   return async (c, next) => {
     if (c.req.method === 'OPTIONS') return preflight(c, next);
-    c.header(ALLOW_ORIGIN, '*');
-    if (exposed) c.header(EXPOSE_HEADERS, exposed);
-    await next();
-    if (!c.res.headers.has(ALLOW_ORIGIN)) {
+    const allow = () => {
       c.header(ALLOW_ORIGIN, '*');
       if (exposed) c.header(EXPOSE_HEADERS, exposed);
-    }
+    };
+    allow();
+    await next();
+    if (!c.res.headers.has(ALLOW_ORIGIN)) allow();
   };
 }

@@ -40,6 +40,39 @@ export function afterAnswer(waitUntil: (promise: Promise<unknown>) => void): Aft
 }
 
 /**
+ * Items gathered per key in this isolate and handed to `flush` together, `delayMs` after the first
+ * of them: the first item of a key schedules the flush with its request's `after` (which keeps that
+ * request alive for it); the items that come before the flush runs join it. One flush per key and
+ * interval, however many calls give items (the call log's lines, the fair-share counts).
+ *
+ * @example
+ * const logLater = gatherAfter(100, (log, lines: string[]) => log(lines.join('\n')));
+ * logLater(ctx.after, ctx.log, 'a line');
+ */
+export function gatherAfter<K, T>(
+  delayMs: number,
+  flush: (key: K, items: T[]) => unknown,
+): (after: After, key: K, item: T) => void {
+  const waiting = new Map<K, T[]>();
+  return (after, key, item) => {
+    const items = waiting.get(key);
+    if (items) {
+      items.push(item);
+      return;
+    }
+    waiting.set(key, [item]);
+    after(
+      () => {
+        const due = waiting.get(key) ?? [];
+        waiting.delete(key);
+        return flush(key, due);
+      },
+      { delayMs },
+    );
+  };
+}
+
+/**
  * Resolves once this isolate has no after-answer work left, including work that work started
  * (a record flush that a write's answer scheduled). For benchmarks and tests that must start a call
  * only when the previous one's after-answer work is over, known rather than waited out with a sleep.

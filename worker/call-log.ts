@@ -1,4 +1,5 @@
 import type { GatewayCode } from '../shared/index.ts';
+import { gatherAfter } from './after.ts';
 import type { GatewayContext } from './context.ts';
 
 /** One call in the log: procedure, caller, duration, outcome and D1's row counts; never the input. */
@@ -17,13 +18,15 @@ export interface CallRecord {
 /**
  * How long a call's record waits for others to share its log line, ms. The calls an isolate ends
  * in this time are written as one `gateway.calls` line, not one line each: Workers Logs counts (and
- * bills) events, and under `wrangler dev` each line is carried to wrangler's own process and parsed
- * there, which cost more CPU than the call's own work in the Worker (`npm run bench`, sustained).
+ * bills) events, and under `wrangler dev` its observability collector stores each line on the
+ * Worker's own thread, which cost the calls around it (docs/performance.md).
  */
 export const CALL_LOG_INTERVAL_MS = 100;
 
-/** Records waiting for their line, per log sink (a mount's `log`), in this isolate. */
-const waiting = new Map<(line: string) => void, CallRecord[]>();
+/** The records of an interval, per log sink (a mount's `log`), as one line. */
+const logLater = gatherAfter(CALL_LOG_INTERVAL_MS, (log: (line: string) => void, calls: CallRecord[]) =>
+  log(JSON.stringify({ event: 'gateway.calls', calls })),
+);
 
 /**
  * Logs one call, after the answer. The line, `{"event":"gateway.calls","calls":[…]}`, holds every
@@ -45,19 +48,5 @@ export function logCall(
     code,
     ...counts,
   };
-  const { log } = ctx;
-  const calls = waiting.get(log);
-  if (calls) {
-    calls.push(record);
-    return;
-  }
-  waiting.set(log, [record]);
-  ctx.after(
-    () => {
-      const due = waiting.get(log) ?? [];
-      waiting.delete(log);
-      log(JSON.stringify({ event: 'gateway.calls', calls: due }));
-    },
-    { delayMs: CALL_LOG_INTERVAL_MS },
-  );
+  logLater(ctx.after, ctx.log, record);
 }

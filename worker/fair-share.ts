@@ -1,4 +1,4 @@
-import type { After } from './after.ts';
+import { type After, gatherAfter } from './after.ts';
 import type { Caller } from './caller.ts';
 import { GatewayError } from './errors.ts';
 import { settingsOrRefusal } from './settings.ts';
@@ -37,15 +37,6 @@ const lanes = new Map<string, Lane>();
 const overUntil = new Map<string, number>();
 
 /**
- * Calls made in this isolate and not yet counted, per limiter and caller. They go to the binding
- * together, `COUNT_INTERVAL_MS` after the first of them, one `limit()` per caller with the calls as
- * its `delta`, rather than one `limit()` per call: a binding call costs the Worker's thread what a
- * D1 read costs it in miniflare (a Durable Object call that writes SQLite), and calls back to back
- * from one caller need one count every interval, not one each (`npm run bench`, sustained).
- */
-const uncounted = new Map<RateLimit, Map<string, number>>();
-
-/**
  * How long calls wait to be counted together, ms. A caller can go over its limit by what it calls
  * in this time (and until the binding's "no" comes back), in each isolate: at the bench's 200 calls
  * a second, 20 calls, against the deployed 3,000 per 10 s.
@@ -58,6 +49,25 @@ export const COUNT_INTERVAL_MS = 100;
  * `limit()` of its own, as exact but one binding call each.
  */
 const refusedDelta = new WeakSet<RateLimit>();
+
+/**
+ * Calls made in this isolate and not yet counted, per limiter: they go to the binding together,
+ * `COUNT_INTERVAL_MS` after the first of them, one `limit()` per caller with its calls as the
+ * `delta`, rather than one `limit()` per call: a binding call costs the Worker's thread what a D1
+ * read costs it in miniflare (a Durable Object call that writes SQLite), and calls back to back
+ * from one caller need one count every interval, not one each (`npm run bench`, sustained).
+ */
+const countLater = gatherAfter(COUNT_INTERVAL_MS, async (limiter: RateLimit, callers: string[]) => {
+  const calls = new Map<string, number>();
+  for (const caller of callers) calls.set(caller, (calls.get(caller) ?? 0) + 1);
+  await Promise.all(
+    [...calls].map(async ([caller, count]) => {
+      if (!(await addCalls(limiter, caller, count))) {
+        overUntil.set(caller, Date.now() + FAIR_SHARE_RETRY_AFTER_S * 1000);
+      }
+    }),
+  );
+});
 
 /** Adds `calls` to the caller's count; whether the binding said the caller is still within it. */
 async function addCalls(limiter: RateLimit, key: string, calls: number): Promise<boolean> {
@@ -84,26 +94,7 @@ async function addCalls(limiter: RateLimit, key: string, calls: number): Promise
  * binding's "no" is heard, no more.
  */
 function countCall(limiter: RateLimit, key: string, after: After): void {
-  let callers = uncounted.get(limiter);
-  if (callers === undefined) {
-    callers = new Map();
-    uncounted.set(limiter, callers);
-    after(
-      async () => {
-        const due = uncounted.get(limiter);
-        uncounted.delete(limiter);
-        await Promise.all(
-          [...(due ?? [])].map(async ([caller, calls]) => {
-            if (!(await addCalls(limiter, caller, calls))) {
-              overUntil.set(caller, Date.now() + FAIR_SHARE_RETRY_AFTER_S * 1000);
-            }
-          }),
-        );
-      },
-      { delayMs: COUNT_INTERVAL_MS },
-    );
-  }
-  callers.set(key, (callers.get(key) ?? 0) + 1);
+  countLater(after, limiter, key);
 }
 
 function isOver(key: string): boolean {
