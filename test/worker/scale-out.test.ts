@@ -198,7 +198,9 @@ describe('each container instance is a caller of its own', () => {
           return serveDevGateway(new Request(input, init), devEnv, { waitUntil });
         }) as typeof fetch,
       });
-    for (const token of ['b'.repeat(64), 'short', undefined]) {
+    // Wrong in its last character only, the secret and one more, its prefix, short, none.
+    const near = [`${'a'.repeat(63)}b`, 'a'.repeat(65), 'a'.repeat(63), 'short', undefined];
+    for (const token of ['b'.repeat(64), ...near]) {
       requests = 0;
       const error = await expectGatewayError(
         client(token).gateway.info.query(),
