@@ -7,11 +7,11 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { createServer } from 'node:net';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { containerCommand, PYTHON_APP_MODULES } from '../scripts/container-process.ts';
+import { freePorts } from '../scripts/ports.ts';
 import { findPython } from '../scripts/python.ts';
 import { DEV_GATEWAY_PATH, HEALTH_PATH } from '../shared/transport.ts';
 import { send } from './api-http.ts';
@@ -37,18 +37,6 @@ export interface RunningSystem {
   /** The Node container only: its in-process timing of its own env.DB call (api-container-probe.ts). */
   probePort?: number;
   stop(): Promise<void>;
-}
-
-/** A port the kernel had free a moment ago (the container processes take a port number, not 0). */
-async function freePort(): Promise<number> {
-  const server = createServer();
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const address = server.address();
-  server.close();
-  await once(server, 'close');
-  if (address === null || typeof address === 'string') throw new Error('no port was assigned');
-  return address.port;
 }
 
 function command(name: SystemName, port: number, workerUrl: URL, token: string, probePort: number) {
@@ -107,8 +95,7 @@ class ExitedEarly extends Error {
 }
 
 async function startOnce(name: SystemName, workerUrl: URL, token: string): Promise<RunningSystem> {
-  const port = await freePort();
-  const probePort = await freePort();
+  const [port, probePort] = (await freePorts(2)) as [number, number];
   const spec = command(name, port, workerUrl, token, probePort);
   const child = spawn(spec.command, spec.args, {
     cwd: spec.cwd,

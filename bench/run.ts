@@ -17,23 +17,16 @@ import { once } from 'node:events';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { createGatewayClient, type GatewayClient } from '../shared/client.ts';
-import { createGatewayEnv } from '../shared/env/index.ts';
-import { nodeFetch } from '../shared/node-fetch.ts';
-import { DEV_GATEWAY_PATH } from '../shared/transport.ts';
 import { positiveInt } from './args.ts';
 import { renderChart } from './chart.ts';
+import { benchContext } from './context.ts';
 import { type BenchConfig, formatLegend, formatTable, summarize } from './report.ts';
-import { ENTRYPOINT_GATEWAY_PATH, OUTBOUND_GATEWAY_PATH, QUIET_GATEWAY_PATH } from './routes.ts';
 import {
-  type BenchContext,
   CONCURRENT_READS,
-  findInsertBatchSize,
   INSERT_ROWS,
   type Scenario,
   type ScenarioName,
   SEED_ROWS,
-  SELECT_ONE,
   SUSTAINED_CLIENTS,
   scenarios,
   seed,
@@ -61,54 +54,6 @@ function readArgs() {
   };
 }
 
-/**
- * A typed client whose fetch answers every call with a reply recorded from the real gateway: what
- * the client itself costs (links, superjson, parsing), with no network and no Worker.
- */
-async function recordedReplyClient(url: string, token: string): Promise<GatewayClient> {
-  let recorded: string | undefined;
-  const recorder = createGatewayClient({
-    url,
-    token,
-    fetch: async (input, init) => {
-      const response = await fetch(input, init);
-      recorded = await response.clone().text();
-      return response;
-    },
-  });
-  await recorder.db.query.query({ sql: SELECT_ONE, params: [1] });
-  const body = recorded;
-  if (body === undefined) throw new Error('no gateway reply was recorded');
-  return createGatewayClient({
-    url,
-    token,
-    fetch: async () => new Response(body, { status: 200, headers: { 'content-type': 'application/json' } }),
-  });
-}
-
-/**
- * The typed client's db.query as it sends it (url, method, headers, body), with the transport it
- * sends it over: `cpu.transport` sends the same bytes by hand.
- */
-async function recordedRequest(
-  url: string,
-  token: string,
-): Promise<{ recordedRequest: BenchContext['recordedRequest']; transport: typeof globalThis.fetch }> {
-  const transport = nodeFetch ?? globalThis.fetch;
-  let recorded: BenchContext['recordedRequest'] | undefined;
-  const recorder = createGatewayClient({
-    url,
-    token,
-    fetch: (input, init) => {
-      recorded = { url: String(input), init: { ...init, signal: null } };
-      return transport(input, init);
-    },
-  });
-  await recorder.db.query.query({ sql: SELECT_ONE, params: [1] });
-  if (recorded === undefined) throw new Error('no gateway request was recorded');
-  return { recordedRequest: recorded, transport };
-}
-
 /** The rounds (of `rounds`) that also run a heavy scenario: `count` of them, spread evenly. */
 function heavyRounds(rounds: number, count: number): Set<number> {
   return new Set(Array.from({ length: count }, (_, k) => Math.floor((k * rounds) / count)));
@@ -117,23 +62,7 @@ function heavyRounds(rounds: number, count: number): Set<number> {
 async function bench(server: BenchServer, args: ReturnType<typeof readArgs>): Promise<void> {
   const started = performance.now();
   await seed(server.url);
-  const gatewayUrl = new URL(DEV_GATEWAY_PATH, server.url).href;
-  const client = createGatewayClient({ url: gatewayUrl, token: server.token });
-  const ctx: BenchContext = {
-    url: server.url,
-    client,
-    env: createGatewayEnv({ url: gatewayUrl, token: server.token }),
-    cannedClient: await recordedReplyClient(gatewayUrl, server.token),
-    quietClient: createGatewayClient({ url: new URL(QUIET_GATEWAY_PATH, server.url).href }),
-    outboundClient: createGatewayClient({ url: new URL(OUTBOUND_GATEWAY_PATH, server.url).href }),
-    entrypointClient: createGatewayClient({ url: new URL(ENTRYPOINT_GATEWAY_PATH, server.url).href }),
-    fetchClient: createGatewayClient({ url: gatewayUrl, token: server.token, fetch: globalThis.fetch }),
-    floorRuns: args.floorRuns,
-    insertBatchSize: await findInsertBatchSize(client, server.url),
-    sustainMs: args.sustainMs,
-    sessionCpuMs: server.sessionCpuMs,
-    ...(await recordedRequest(gatewayUrl, server.token)),
-  };
+  const ctx = await benchContext(server, args);
   const all = scenarios(ctx);
 
   // One unrecorded round first: JIT in Node and workerd, connections, SQLite's page cache. The

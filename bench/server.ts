@@ -131,7 +131,12 @@ export function processTreeCpuMs(root: number): number {
 }
 
 /** The bench Worker, started in a process of its own (worker-process.ts says why). */
-export async function startBenchServer(): Promise<BenchServer> {
+export async function startBenchServer({
+  inspectorPort,
+}: {
+  /** Opens wrangler's inspector (DevTools protocol) on this port; closed by default (profile.ts). */
+  inspectorPort?: number;
+} = {}): Promise<BenchServer> {
   const state = await devWorkerState('binding-gateway-bench-');
   const { dir } = state;
   const token = randomBytes(32).toString('hex');
@@ -148,7 +153,11 @@ export async function startBenchServer(): Promise<BenchServer> {
     await applyMigrations(dir);
     const worker = spawn(process.execPath, [path.join(BENCH_DIR, 'worker-process.ts'), dir, token], {
       cwd: ROOT,
-      env: { ...process.env, WRANGLER_SEND_METRICS: 'false' },
+      env: {
+        ...process.env,
+        WRANGLER_SEND_METRICS: 'false',
+        ...(inspectorPort === undefined ? {} : { BENCH_INSPECTOR_PORT: String(inspectorPort) }),
+      },
       stdio: ['ignore', 'pipe', 'inherit'],
     });
     child = worker;

@@ -34,7 +34,8 @@ const worker = await unstable_startWorker({
   bindings: { GATEWAY_DEV_TOKEN: { type: 'secret_text', value: token } },
   dev: {
     server: { hostname: '127.0.0.1', port: 0 },
-    inspector: false,
+    // Closed unless the profiler asks for it (BENCH_INSPECTOR_PORT, set by startBenchServer).
+    inspector: process.env.BENCH_INSPECTOR_PORT ? { port: Number(process.env.BENCH_INSPECTOR_PORT) } : false,
     persist,
     // The gateway's call log would otherwise print thousands of lines.
     logLevel: 'warn',
