@@ -207,7 +207,7 @@ async function runFor(scenario: Scenario, ms: number): Promise<number> {
 async function main(): Promise<void> {
   const args = readArgs();
   // wrangler's inspector takes a port number, not 0.
-  const [port] = await freePorts(1);
+  const [port] = (await freePorts(1)) as [number];
   const server = await startBenchServer({ inspectorPort: port });
   try {
     await seed(server.url);
