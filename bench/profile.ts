@@ -225,7 +225,7 @@ async function main(): Promise<void> {
     >)[] = [];
     await mkdir(path.join(BENCH_DIR, 'profiles'), { recursive: true });
     for (const scenario of chosen) {
-      await runFor(scenario, Math.min(1000, args.ms)); // warm-up, unprofiled
+      await runFor(scenario, Math.min(500, args.ms)); // warm-up, unprofiled
       await settle(server.url);
       await session.send('Profiler.start');
       const cpu = server.sessionCpuMs();
