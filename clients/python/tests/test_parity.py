@@ -595,9 +595,12 @@ async def _batch_trigger(env: GatewayEnv, n: Names) -> object:
         ]
     )
     # Without meta.changed_db, as the recording: local D1 gives the CREATE TRIGGER either.
-    return [
-        {**result, "meta": {k: v for k, v in result["meta"].items() if k != "changed_db"}} for result in results
-    ]
+    kept: list[dict[str, object]] = []
+    for result in results:
+        entry: dict[str, object] = dict(result)
+        entry["meta"] = {k: v for k, v in result["meta"].items() if k != "changed_db"}
+        kept.append(entry)
+    return kept
 
 
 async def _raise(env: GatewayEnv, n: Names) -> object:
