@@ -3,6 +3,7 @@
  * bench Worker, and the recordings the client-CPU scenarios replay. Used by the bench (run.ts) and
  * by its profiler (profile.ts), so that both measure the same calls.
  */
+import { devCallerFetch } from '../container/gateway.ts';
 import { createGatewayClient, type GatewayClient } from '../shared/client.ts';
 import { createGatewayEnv } from '../shared/env/index.ts';
 import { nodeFetch } from '../shared/node-fetch.ts';
@@ -75,6 +76,8 @@ export async function benchContext(
     outboundClient: createGatewayClient({ url: new URL(OUTBOUND_GATEWAY_PATH, server.url).href }),
     entrypointClient: createGatewayClient({ url: new URL(ENTRYPOINT_GATEWAY_PATH, server.url).href }),
     fetchClient: createGatewayClient({ url: gatewayUrl, token: server.token, fetch: globalThis.fetch }),
+    callerClient: (caller) =>
+      createGatewayClient({ url: gatewayUrl, token: server.token, fetch: devCallerFetch(caller) }),
     floorRuns,
     insertBatchSize: await findInsertBatchSize(client, server.url),
     sustainMs,

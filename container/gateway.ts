@@ -9,7 +9,7 @@ import { currentRequestId } from './request-id.ts';
  * session's token route (`GATEWAY_DEV_CALLER`, set per process by the local session). Deployed, the
  * variable is unset: the gateway knows each instance by its `containerId`, which no header can change.
  */
-function devCallerFetch(caller: string | undefined): typeof fetch | undefined {
+export function devCallerFetch(caller: string | undefined): typeof fetch | undefined {
   if (!caller) return undefined;
   const send = nodeFetch ?? globalThis.fetch;
   return (input, init) => {
