@@ -49,6 +49,8 @@ export const SCENARIO_INFO = {
   'gateway.query.entrypoint':
     'the same through the Gateway entrypoint, ctx.exports with props (the Durable-Object mount)',
   'gateway.query.fetch': "the same over Node's global fetch instead of the default transport (attribution)",
+  'gateway.query.bytes':
+    "the typed client's db.query request, its bytes sent by hand over the same transport: the Worker's side alone (attribution)",
   'gateway.run': 'typed client db.run, one INSERT, with the idempotency key the client adds',
   'gateway.run.unkeyed': 'the same with idempotencyKey: undefined (no exactly-once record)',
   'gateway.batch1.unkeyed':
@@ -453,6 +455,18 @@ export function scenarios(ctx: BenchContext): Scenario[] {
         entrypointClient.db.query.query({ sql: SELECT_ONE, params: [id] }),
       );
       check(answer.results[0]?.id === id, 'gateway.query.entrypoint returned another row');
+      return ms;
+    }),
+    one('gateway.query.bytes', async () => {
+      const [ms, answer] = await timed(async () => {
+        const response = await transport(recordedRequest.url, recordedRequest.init);
+        check(response.status === 200, `gateway.query.bytes answered ${response.status}`);
+        return JSON.parse(await response.text()) as [
+          { result: { data: { json: { results: { id: number }[] } } } },
+        ];
+      });
+      // The recorded request reads row 1.
+      check(answer[0].result.data.json.results[0]?.id === 1, 'gateway.query.bytes returned another row');
       return ms;
     }),
     one('gateway.query.fetch', async (id) => {
