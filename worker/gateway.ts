@@ -40,9 +40,9 @@ const REQUEST_ID = /^[\w.:-]{1,128}$/;
 
 /**
  * The request as tRPC's fetch adapter reads it (its URL, method, headers, signal and `text()`), over
- * a body already read and checked: a `new Request` here copied the headers and the body once more,
- * ~0.1 ms of the Worker's CPU per call in workerd (a CPU profile, docs/performance.md). Only
- * `application/json` reaches tRPC's body parsing; any other type is refused in createContext.
+ * a body already read and checked: a `new Request` here copied the headers and the body once more
+ * on every call (docs/performance.md says what profiles measured of it). Only `application/json`
+ * reaches tRPC's body parsing; any other type is refused in createContext.
  */
 function readRequest(request: Request, text: string, headers: Headers): Request {
   const read: Pick<Request, 'url' | 'method' | 'headers' | 'signal' | 'body' | 'text'> = {

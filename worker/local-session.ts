@@ -10,8 +10,8 @@ const NOT_FOUND = () => new Response('Not found', { status: 404 });
 /**
  * Compares a presented token with the secret in time that depends on the secret's length only, not
  * on where they differ: every code unit of the secret is compared, whatever the presented length.
- * Plain JavaScript: encoding both and calling `crypto.subtle.timingSafeEqual` cost ~0.1 ms of the
- * Worker's CPU per call in workerd (a CPU profile, docs/performance.md).
+ * Plain JavaScript, rather than encoding both strings and calling `crypto.subtle.timingSafeEqual` on
+ * every call (docs/performance.md).
  */
 function sameSecret(presented: string, secret: string): boolean {
   let differs = presented.length ^ secret.length;
