@@ -4,13 +4,16 @@
  *
  *   PATH=$PWD/node_modules/.bin:$PATH WRANGLER_SEND_METRICS=false node bench/run.ts [--rounds 30]
  *     [--insert-rounds 5] [--sustained-rounds 5] [--sustain-ms 1000] [--floor-runs 20]
+ *     [--only gateway.query,original.query]
  *
  * Every round runs every scenario once, in an order that rotates from round to round, so that drift
  * (the machine warming up, another process) spreads over all scenarios instead of favouring one.
  * Each scenario starts once the Worker has no after-answer work left (GET /settled): the single
  * calls are isolated, each measured without what the calls before it left running; the sustained
  * scenarios then show what that work costs calls made back to back.
- * Prints one table; writes bench/results.json and bench/results.svg.
+ * Prints one table; writes bench/results.json and bench/results.svg. With --only, runs the scenarios
+ * named (as the table names them; `cpu.typed` measures `cpu.transport` too) and the targets they
+ * give, for an A/B of a change in many rounds, and writes nothing.
  */
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
@@ -24,6 +27,7 @@ import { type BenchConfig, formatLegend, formatTable, summarize } from './report
 import {
   CONCURRENT_READS,
   INSERT_ROWS,
+  SCENARIO_INFO,
   type Scenario,
   type ScenarioName,
   SEED_ROWS,
@@ -42,11 +46,17 @@ function readArgs() {
       'floor-runs': { type: 'string' },
       'sustained-rounds': { type: 'string' },
       'sustain-ms': { type: 'string' },
+      only: { type: 'string' },
     },
   });
   const rounds = positiveInt('rounds', values.rounds, 30);
+  const only = values.only === undefined ? undefined : new Set(values.only.split(','));
+  for (const name of only ?? []) {
+    if (!(name in SCENARIO_INFO)) throw new Error(`--only: no scenario ${name} (see bench/scenarios.ts)`);
+  }
   return {
     rounds,
+    only,
     insertRounds: Math.min(rounds, positiveInt('insert-rounds', values['insert-rounds'], 5)),
     sustainedRounds: Math.min(rounds, positiveInt('sustained-rounds', values['sustained-rounds'], 5)),
     sustainMs: positiveInt('sustain-ms', values['sustain-ms'], 1000),
@@ -63,7 +73,9 @@ async function bench(server: BenchServer, args: ReturnType<typeof readArgs>): Pr
   const started = performance.now();
   await seed(server.url);
   const ctx = await benchContext(server, args);
-  const all = scenarios(ctx);
+  // --only: the scenarios named (an A/B of a change, many rounds quickly); the targets they give.
+  const all = scenarios(ctx).filter((scenario) => !args.only || args.only.has(scenario.name));
+  if (all.length === 0) throw new Error('--only names no scenario the bench runs by that name');
 
   // One unrecorded round first: JIT in Node and workerd, connections, SQLite's page cache. The
   // 1,000 sequential inserts are left out of it: their single calls warm up in original.query.
@@ -108,8 +120,15 @@ async function bench(server: BenchServer, args: ReturnType<typeof readArgs>): Pr
     sustainedClients: SUSTAINED_CLIENTS,
     insertBatchSize: ctx.insertBatchSize,
   };
-  const results = summarize(samples, config);
+  const summarized = summarize(samples, config);
+  const results = args.only
+    ? { ...summarized, targets: summarized.targets.filter((target) => Number.isFinite(target.measured)) }
+    : summarized;
   console.log(`\n${formatTable(results)}\n\n${formatLegend(results)}\n`);
+  if (args.only) {
+    console.log('--only: bench/results.json and bench/results.svg are left as they were');
+    return;
+  }
   // Microseconds are the most the clocks here can tell apart.
   const rounded = (_key: string, value: unknown) =>
     typeof value === 'number' ? Math.round(value * 1000) / 1000 : value;
