@@ -39,24 +39,6 @@ export interface GatewayOptions {
 const REQUEST_ID = /^[\w.:-]{1,128}$/;
 
 /**
- * The request as tRPC's fetch adapter reads it (its URL, method, headers, signal and `text()`), over
- * a body already read and checked: a `new Request` here copied the headers and the body once more
- * on every call (docs/performance.md says what profiles measured of it). Only `application/json`
- * reaches tRPC's body parsing; any other type is refused in createContext.
- */
-function readRequest(request: Request, text: string, headers: Headers): Request {
-  const read: Pick<Request, 'url' | 'method' | 'headers' | 'signal' | 'body' | 'text'> = {
-    url: request.url,
-    method: 'POST',
-    headers,
-    signal: request.signal,
-    body: null,
-    text: () => Promise.resolve(text),
-  };
-  return read as Request;
-}
-
-/**
  * Serves one gateway request for a caller the transport has already identified. Every transport
  * (the container's outbound interception, the local session's token route, tests) mounts this.
  *
@@ -135,8 +117,12 @@ export async function handleGatewayRequest(
     // A refused request reaches tRPC as an empty JSON POST, so that tRPC's own checks (method,
     // content type) do not answer before the refusal does.
     req: refused
-      ? readRequest(request, '{}', new Headers({ 'content-type': 'application/json' }))
-      : readRequest(request, body ?? '{}', request.headers),
+      ? new Request(request.url, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: '{}',
+        })
+      : new Request(request.url, { method: 'POST', headers: request.headers, body: body ?? '{}' }),
     router: appRouter,
     allowMethodOverride: true,
     maxBatchSize: GATEWAY_MAX_BATCH_SIZE,
