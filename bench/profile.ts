@@ -71,17 +71,26 @@ async function inspect(port: number) {
     });
   });
   let id = 0;
-  const pending = new Map<number, (result: unknown) => void>();
+  const pending = new Map<number, { resolve: (result: unknown) => void; reject: (error: Error) => void }>();
   socket.addEventListener('message', (event) => {
     // Events (console output the proxy forwards) are not waited for: only answers.
-    const message = JSON.parse(String(event.data)) as { id?: number; result?: unknown };
-    if (message.id !== undefined) pending.get(message.id)?.(message.result);
+    const message = JSON.parse(String(event.data)) as { id?: number; result?: unknown; error?: unknown };
+    const waiting = message.id === undefined ? undefined : pending.get(message.id);
+    if (!waiting || message.id === undefined) return;
+    pending.delete(message.id);
+    if (message.error) waiting.reject(new Error(`the inspector answered ${JSON.stringify(message.error)}`));
+    else waiting.resolve(message.result);
+  });
+  // A closed inspector fails what waits on it, rather than leaving the profiler waiting for ever.
+  socket.addEventListener('close', () => {
+    for (const waiting of pending.values()) waiting.reject(new Error('the inspector closed the WebSocket'));
+    pending.clear();
   });
   return {
     send<T>(method: string, params: Record<string, unknown> = {}): Promise<T> {
       const callId = ++id;
-      return new Promise<T>((resolve) => {
-        pending.set(callId, (result) => resolve(result as T));
+      return new Promise<T>((resolve, reject) => {
+        pending.set(callId, { resolve: (result) => resolve(result as T), reject });
         socket.send(JSON.stringify({ id: callId, method, params }));
       });
     },
