@@ -30,6 +30,8 @@ export interface BenchServer {
    * process under it: workerd, esbuild), ms; NaN where /proc cannot tell (not Linux).
    */
   sessionCpuMs(): number;
+  /** The session's processes (the Worker's Node process, wrangler's workerd and esbuild), each with its CPU so far; empty off Linux. */
+  sessionProcesses(): SessionProcess[];
 }
 
 /** `wrangler d1 migrations apply DB --local` into `dir`; wrangler's output only if it fails. */
@@ -84,13 +86,19 @@ export async function devWorkerState(prefix: string): Promise<DevWorker> {
   return state;
 }
 
-/** A process's parent and CPU time (user + system, in clock ticks), from /proc/<pid>/stat. */
-function procStat(pid: number): { parent: number; ticks: number } | undefined {
+/** A process's name, parent, start and CPU time (user + system, in clock ticks), from /proc/<pid>/stat. */
+function procStat(pid: number): { name: string; parent: number; started: number; ticks: number } | undefined {
   try {
     const text = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // After the command's closing parenthesis: state, ppid, … utime (14th field), stime (15th).
+    // After the command's closing parenthesis: state, ppid, … utime (14th field), stime (15th), …
+    // starttime (22nd).
     const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
-    return { parent: Number(fields[1]), ticks: Number(fields[11]) + Number(fields[12]) };
+    return {
+      name: text.slice(text.indexOf('(') + 1, text.lastIndexOf(')')),
+      parent: Number(fields[1]),
+      started: Number(fields[19]),
+      ticks: Number(fields[11]) + Number(fields[12]),
+    };
   } catch {
     return undefined;
   }
@@ -99,35 +107,49 @@ function procStat(pid: number): { parent: number; ticks: number } | undefined {
 /** Linux reports process CPU in clock ticks of 10 ms (USER_HZ 100 on every Linux build Node runs on). */
 const MS_PER_TICK = 10;
 
+/** A process of a session: its id, name (`comm`), start (clock ticks after boot) and CPU so far, ms. */
+export interface SessionProcess {
+  pid: number;
+  name: string;
+  started: number;
+  cpuMs: number;
+}
+
 /**
- * CPU time used by a process and all its descendants still running, ms, from /proc (Linux); NaN
- * elsewhere. Exited children's time is not counted: wrangler's processes live as long as the session.
+ * A process and all its descendants still running, each with its CPU time so far, from /proc
+ * (Linux); empty elsewhere. Exited children's time is not counted: wrangler's processes live as long
+ * as the session.
  */
-export function processTreeCpuMs(root: number): number {
+export function processTree(root: number): SessionProcess[] {
   let pids: number[];
   try {
     pids = readdirSync('/proc')
       .filter((name) => /^\d+$/.test(name))
       .map(Number);
   } catch {
-    return Number.NaN;
+    return [];
   }
-  const stats = new Map<number, { parent: number; ticks: number }>();
+  const stats = new Map<number, NonNullable<ReturnType<typeof procStat>>>();
   for (const pid of pids) {
     const stat = procStat(pid);
     if (stat) stats.set(pid, stat);
   }
-  if (!stats.has(root)) return Number.NaN;
-  let ticks = 0;
+  const tree: SessionProcess[] = [];
   for (const [pid, stat] of stats) {
     for (let at: number | undefined = pid; at !== undefined && at > 1; at = stats.get(at)?.parent) {
       if (at === root) {
-        ticks += stat.ticks;
+        tree.push({ pid, name: stat.name, started: stat.started, cpuMs: stat.ticks * MS_PER_TICK });
         break;
       }
     }
   }
-  return ticks * MS_PER_TICK;
+  return tree;
+}
+
+/** CPU time used by a process and all its descendants still running, ms (see processTree); NaN off Linux. */
+export function processTreeCpuMs(root: number): number {
+  const tree = processTree(root);
+  return tree.some((p) => p.pid === root) ? tree.reduce((sum, p) => sum + p.cpuMs, 0) : Number.NaN;
 }
 
 /** The bench Worker, started in a process of its own (worker-process.ts says why). */
@@ -179,6 +201,7 @@ export async function startBenchServer({
       token,
       stop,
       sessionCpuMs: () => (pid === undefined ? Number.NaN : processTreeCpuMs(pid)),
+      sessionProcesses: () => (pid === undefined ? [] : processTree(pid)),
     };
   } catch (error) {
     await stop();
