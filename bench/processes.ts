@@ -17,7 +17,7 @@ import { parseArgs } from 'node:util';
 import { positiveInt } from './args.ts';
 import { benchContext } from './context.ts';
 import { type Scenario, type ScenarioName, scenarios, seed, settle } from './scenarios.ts';
-import { type BenchServer, type SessionProcess, startBenchServer } from './server.ts';
+import { type BenchServer, startBenchServer } from './server.ts';
 
 const WARM_RUNS = 20;
 
@@ -62,17 +62,21 @@ function holdsSocket(pid: number, inode: string): boolean {
  * proxy (every request enters there); the other one runs the Worker.
  */
 function roles(server: BenchServer): Map<number, string> {
-  const inode = listeningInode(Number(server.url.port));
+  const port = Number(server.url.port);
+  const inode = listeningInode(port);
   const names = new Map<number, string>();
-  for (const p of server.sessionProcesses().sort((a, b) => a.started - b.started)) {
+  for (const p of server.sessionProcesses()) {
     if (p.name === 'workerd') {
       const proxy = inode !== undefined && holdsSocket(p.pid, inode);
       names.set(p.pid, proxy ? "workerd: wrangler's proxy" : 'workerd: the Worker, D1');
-    } else if (p.name === 'node') {
-      names.set(p.pid, 'node: wrangler');
     } else {
-      names.set(p.pid, p.name);
+      names.set(p.pid, p.name === 'node' ? 'node: wrangler' : p.name);
     }
+  }
+  if (![...names.values()].includes("workerd: wrangler's proxy")) {
+    throw new Error(
+      `no workerd of the session listens on port ${port}: cannot tell the proxy from the Worker`,
+    );
   }
   return names;
 }
@@ -82,7 +86,7 @@ function snapshot(server: BenchServer, names: Map<number, string>): Map<string, 
   const cpu = new Map<string, number>();
   const own = process.cpuUsage();
   cpu.set("the bench's clients (this process)", (own.user + own.system) / 1000);
-  for (const p of server.sessionProcesses() as SessionProcess[]) {
+  for (const p of server.sessionProcesses()) {
     const name = names.get(p.pid) ?? `${p.name} (started later)`;
     cpu.set(name, (cpu.get(name) ?? 0) + p.cpuMs);
   }

@@ -86,17 +86,15 @@ export async function devWorkerState(prefix: string): Promise<DevWorker> {
   return state;
 }
 
-/** A process's name, parent, start and CPU time (user + system, in clock ticks), from /proc/<pid>/stat. */
-function procStat(pid: number): { name: string; parent: number; started: number; ticks: number } | undefined {
+/** A process's name, parent and CPU time (user + system, in clock ticks), from /proc/<pid>/stat. */
+function procStat(pid: number): { name: string; parent: number; ticks: number } | undefined {
   try {
     const text = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // After the command's closing parenthesis: state, ppid, … utime (14th field), stime (15th), …
-    // starttime (22nd).
+    // After the command's closing parenthesis: state, ppid, … utime (14th field), stime (15th).
     const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
     return {
       name: text.slice(text.indexOf('(') + 1, text.lastIndexOf(')')),
       parent: Number(fields[1]),
-      started: Number(fields[19]),
       ticks: Number(fields[11]) + Number(fields[12]),
     };
   } catch {
@@ -107,11 +105,10 @@ function procStat(pid: number): { name: string; parent: number; started: number;
 /** Linux reports process CPU in clock ticks of 10 ms (USER_HZ 100 on every Linux build Node runs on). */
 const MS_PER_TICK = 10;
 
-/** A process of a session: its id, name (`comm`), start (clock ticks after boot) and CPU so far, ms. */
+/** A process of a session: its id, name (`comm`) and CPU so far, ms. */
 export interface SessionProcess {
   pid: number;
   name: string;
-  started: number;
   cpuMs: number;
 }
 
@@ -138,7 +135,7 @@ export function processTree(root: number): SessionProcess[] {
   for (const [pid, stat] of stats) {
     for (let at: number | undefined = pid; at !== undefined && at > 1; at = stats.get(at)?.parent) {
       if (at === root) {
-        tree.push({ pid, name: stat.name, started: stat.started, cpuMs: stat.ticks * MS_PER_TICK });
+        tree.push({ pid, name: stat.name, cpuMs: stat.ticks * MS_PER_TICK });
         break;
       }
     }
