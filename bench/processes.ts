@@ -18,6 +18,7 @@ import { positiveInt } from './args.ts';
 import { benchContext } from './context.ts';
 import { type Scenario, type ScenarioName, scenarios, seed, settle } from './scenarios.ts';
 import { type BenchServer, startBenchServer } from './server.ts';
+import { median } from './stats.ts';
 
 const WARM_RUNS = 20;
 
@@ -26,7 +27,8 @@ function readArgs() {
     options: { scenario: { type: 'string' }, runs: { type: 'string' }, rounds: { type: 'string' } },
   });
   return {
-    names: (values.scenario ?? 'gateway.query,original.query').split(',') as ScenarioName[],
+    // A name given twice would add its runs to one column twice over.
+    names: [...new Set((values.scenario ?? 'gateway.query,original.query').split(','))] as ScenarioName[],
     runs: positiveInt('runs', values.runs, 200),
     rounds: positiveInt('rounds', values.rounds, 4),
   };
@@ -91,11 +93,6 @@ function snapshot(server: BenchServer, names: Map<number, string>): Map<string, 
     cpu.set(name, (cpu.get(name) ?? 0) + p.cpuMs);
   }
   return cpu;
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)] ?? Number.NaN;
 }
 
 async function main(): Promise<void> {
